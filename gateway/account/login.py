@@ -1,0 +1,44 @@
+"""Turning an authenticated upstream identity into an SSO session."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, session, url_for
+
+from ..federation.base import Identity
+from ..sessions.sso import new_sid
+
+
+def _svc():
+    return current_app.extensions["gateway"]
+
+
+def finish_login(identity: Identity, tx_id: str | None):
+    """Link the identity, start a fresh SSO session (new id), and resume the pending request."""
+    svc = _svc()
+    if identity.connector == "local":
+        user_id, identity_id = identity.upstream_id, None
+    else:
+        user_id, identity_id = svc.identities.link(identity)
+    previous = session.get("principal")
+    if previous and previous.get("user_id") != user_id:
+        # Another person logs in on this browser: the previous session ends everywhere.
+        svc.end_session(previous["sid"], reason="replaced", actor=user_id)
+        session.clear()
+    sid = previous["sid"] if previous and previous.get("user_id") == user_id else new_sid()
+    rps = previous.get("rps", {}) if previous and previous.get("user_id") == user_id else {}
+    session.regenerate()  # session fixation: the pre-login id never carries a login
+    session["principal"] = {
+        "user_id": user_id, "identity_id": identity_id, "sid": sid, "connector": identity.connector,
+        "auth_time": identity.auth_time, "acr": identity.acr, "amr": list(identity.amr),
+        "user_type": identity.user_type, "name": str(identity.claims.get("name") or ""),
+        "roles": list(identity.roles), "upstream": dict(identity.upstream_session), "rps": rps,
+    }
+    svc.audit.record("login.success", user_id=user_id, connector=identity.connector, acr=identity.acr,
+                     amr=list(identity.amr))
+    if tx_id:
+        tx = svc.transactions.get(tx_id)
+        if tx:
+            tx["login_done"] = True
+            svc.transactions.put(tx_id, tx)
+            return redirect(url_for("oidc.authorize_continue", tx=tx_id))
+    return redirect(url_for("account.home"))
