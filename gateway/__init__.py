@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from . import security_headers
 from .errors import register_error_handlers
 from .extensions import babel, csrf, login_manager
+from .account.users import load_user
 from .logging_setup import configure_logging
 from .oidc.discovery import metadata_json
 from .oidc.server import build_server
@@ -50,6 +51,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     babel.init_app(app, locale_selector=_select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    # Flask-Login's remember-me refresh reads the session after every request; we use no
+    # remember cookies, and endpoints that never need the session (discovery, JWKS, token) must
+    # not touch Redis for it.
+    app.after_request_funcs[None].remove(login_manager._update_remember_cookie)
+    login_manager.login_view = "account.login"
     _register_connectors(app, services)
     _register_blueprints(app)
     register_error_handlers(app)
@@ -100,11 +107,6 @@ def _register_request_hooks(app: Flask, settings: Settings) -> None:
     def headers(response):
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return security_headers.apply(response, https)
-
-
-@login_manager.user_loader
-def _load_user(_user_id: str):
-    return None  # the SSO principal lives in the server-side session, not in Flask-Login's user
 
 
 logging.getLogger("gateway").addHandler(logging.NullHandler())

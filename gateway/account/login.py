@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import current_app, redirect, session, url_for
+from flask_login import login_user
 
 from ..federation.base import Identity
 from ..sessions.sso import new_sid
+from .users import SessionUser
 
 
 def _svc():
@@ -33,6 +35,7 @@ def finish_login(identity: Identity, tx_id: str | None):
         "user_type": identity.user_type, "name": str(identity.claims.get("name") or ""),
         "roles": list(identity.roles), "upstream": dict(identity.upstream_session), "rps": rps,
     }
+    login_user(SessionUser(session["principal"]))
     svc.audit.record("login.success", user_id=user_id, connector=identity.connector, acr=identity.acr,
                      amr=list(identity.amr))
     if tx_id:

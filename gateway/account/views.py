@@ -12,24 +12,29 @@ from .login import finish_login
 
 bp = Blueprint("account", __name__)
 
+
+def N_(text: str) -> str:
+    """Mark a string for translation where it is defined; it is translated where it is shown."""
+    return text
+
 MESSAGES = {
-    "login.invalid_credentials": "用户名或密码错误",
-    "ldap.directory_unavailable": "该部门目录服务暂时不可用，请稍后再试；其他登录方式不受影响",
-    "ldap.account_disabled": "该账号已在部门目录中停用",
-    "provincial.unavailable": "省统一身份认证系统暂时不可用，请稍后再试",
-    "provincial.refused": "省统一身份认证系统拒绝了本次登录",
-    "provincial.invalid_id": "省统一身份认证系统返回的身份证号无效，登录已拒绝",
+    "login.invalid_credentials": N_("用户名或密码错误"),
+    "ldap.directory_unavailable": N_("该部门目录服务暂时不可用，请稍后再试；其他登录方式不受影响"),
+    "ldap.account_disabled": N_("该账号已在部门目录中停用"),
+    "provincial.unavailable": N_("省统一身份认证系统暂时不可用，请稍后再试"),
+    "provincial.refused": N_("省统一身份认证系统拒绝了本次登录"),
+    "provincial.invalid_id": N_("省统一身份认证系统返回的身份证号无效，登录已拒绝"),
 }
 
 SCOPE_LABELS = {
-    "openid": "登录标识（不含个人信息的匿名标识）",
-    "offline_access": "在您离线时保持访问",
-    "profile": "姓名、用户名、用户类型",
-    "email": "电子邮箱",
-    "phone": "手机号码（默认脱敏）",
-    "cn_id": "身份证号（默认脱敏）",
-    "corp": "所代表的单位（名称、统一社会信用代码、角色）",
-    "staff": "部门、职务、所属群组",
+    "openid": N_("登录标识（不含个人信息的匿名标识）"),
+    "offline_access": N_("在您离线时保持访问"),
+    "profile": N_("姓名、用户名、用户类型"),
+    "email": N_("电子邮箱"),
+    "phone": N_("手机号码（默认脱敏）"),
+    "cn_id": N_("身份证号（默认脱敏）"),
+    "corp": N_("所代表的单位（名称、统一社会信用代码、角色）"),
+    "staff": N_("部门、职务、所属群组"),
 }
 
 

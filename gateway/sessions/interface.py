@@ -18,6 +18,8 @@ from typing import Any, Callable
 import redis
 from flask.sessions import SessionInterface, SessionMixin
 
+from .redis import REDIS_DOWN_ERRORS
+
 SESSION_PREFIX = "gw:sess:"
 
 
@@ -35,12 +37,19 @@ class RedisSession(SessionMixin):
         self.new = sid is None
         self.old_sid: str | None = None  # set by regenerate(): the key to delete on save
         self.destroyed = False
+        self.broken = False  # the store failed: the error page must still render, nothing is saved
 
     # MutableMapping --------------------------------------------------------------------------
     def _d(self) -> dict:
         self.accessed = True
         if self._data is None:
-            data = self._loader(self.sid) if self.sid else None
+            try:
+                data = self._loader(self.sid) if self.sid else None
+            except REDIS_DOWN_ERRORS:
+                # Never raise from inside Flask or an extension's hooks: behave as an empty
+                # session and let save_session turn the whole response into a 503.
+                self.broken, self._data = True, {}
+                return self._data
             if data is None:
                 self.new, self.sid, data = True, None, {}
             self._data = data
@@ -119,6 +128,16 @@ class RedisSessionInterface(SessionInterface):
         return RedisSession(request.cookies.get(self.cookie_name), self.load)
 
     def save_session(self, app, session: RedisSession, response) -> None:
+        try:
+            self._save(session, response)
+        except REDIS_DOWN_ERRORS:
+            session.broken = True
+        if session.broken:
+            make_unavailable(response)
+
+    def _save(self, session: RedisSession, response) -> None:
+        if session.broken:
+            return
         cookie_kw = dict(path="/", httponly=True, secure=self.secure, samesite="Lax")
         if session.destroyed or (session.accessed and session._data is not None and not session._data):
             keys = [session_key(s) for s in (session.sid, session.old_sid) if s]
@@ -143,6 +162,25 @@ class RedisSessionInterface(SessionInterface):
             self.on_save(session)
         response.set_cookie(self.cookie_name, session.sid, **cookie_kw)
         response.vary.add("Cookie")
+
+
+UNAVAILABLE_HTML = ("<!doctype html><html lang=zh-CN><meta charset=utf-8><title>服务暂时不可用</title>"
+                    "<h1>服务暂时不可用 / Service temporarily unavailable</h1>"
+                    "<p>系统正在恢复，请稍后重试。The system is recovering; please try again shortly.</p></html>")
+
+
+def make_unavailable(response) -> None:
+    """Replace a response (whatever it was: a page, a redirect) by a clear 503."""
+    response.status_code = 503
+    response.headers.pop("Location", None)
+    response.headers.pop("Set-Cookie", None)
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    if response.mimetype == "application/json":
+        response.set_data(b'{"error":"temporarily_unavailable","error_description":"session store unavailable"}')
+    else:
+        response.mimetype = "text/html"
+        response.set_data(UNAVAILABLE_HTML.encode())
 
 
 def _request_cookies():
