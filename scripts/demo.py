@@ -1,0 +1,170 @@
+"""`make demo`: start the whole system on embedded defaults; Ctrl-C stops everything it started.
+
+Redis: GATEWAY_REDIS_URL if it answers, else a private redis-server on a free loopback port.
+Then: the provincial simulator (5001), a department directory (a private slapd with the demo
+seed), the gateway (GATEWAY_PORT, default 5000) with its logout-delivery worker, and the demo
+department portals (5002-5004). Configuration and keys live under instance/demo/ and survive
+restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+INSTANCE = ROOT / "instance" / "demo"
+PY = sys.executable
+PROCS: list[subprocess.Popen] = []
+
+
+def say(msg: str) -> None:
+    print(f"[demo] {msg}", flush=True)
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def wait_port(port: int, what: str, timeout: float = 20) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not port_free(port):
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not start on port {port}; see {INSTANCE}/logs")
+
+
+def spawn(name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
+    log_dir = INSTANCE / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out = open(log_dir / f"{name}.log", "ab")
+    proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL,
+                            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    PROCS.append(proc)
+    return proc
+
+
+def redis_url() -> str:
+    import redis
+
+    url = os.environ.get("GATEWAY_REDIS_URL")
+    if url:
+        try:
+            redis.Redis.from_url(url, socket_timeout=1).ping()
+            say(f"using Redis at {url}")
+            return url
+        except redis.RedisError:
+            say(f"{url} does not answer; starting a private redis-server")
+    from tests.services.redis import start_redis
+
+    info = start_redis(INSTANCE / "redis")
+    PROCS.append(info["process"])
+    say(f"private redis-server on port {info['port']}")
+    return info["url"]
+
+
+def config(extra: dict) -> Path:
+    """instance/demo/gateway.toml with random keys made once, so restarts keep sessions and data."""
+    INSTANCE.mkdir(parents=True, exist_ok=True)
+    secrets_file = INSTANCE / "secrets.json"
+    if not secrets_file.exists():
+        secrets_file.write_text(json.dumps({"secret_key": secrets.token_urlsafe(48),
+                                            "data_key": base64.b64encode(os.urandom(32)).decode()}))
+        secrets_file.chmod(0o600)
+    keys = json.loads(secrets_file.read_text())
+    lines = [f'secret_key = "{keys["secret_key"]}"', f'data_key = "{keys["data_key"]}"',
+             f'database_url = "sqlite:///{INSTANCE}/gateway.sqlite"', "log_json = true"]
+    for section, values in extra.items():
+        if section == "ldap":
+            for d in values:
+                lines.append("[[ldap.directories]]")
+                lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in d.items() if not isinstance(v, dict)]
+                for k, v in d.items():
+                    if isinstance(v, dict):
+                        inner = ", ".join(f"{json.dumps(a)} = {json.dumps(b, ensure_ascii=False)}" for a, b in v.items())
+                        lines.append(f"{k} = {{ {inner} }}")
+            continue
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()]
+    path = INSTANCE / "gateway.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def flask(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([PY, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env={**os.environ, **env},
+                          check=check, capture_output=True, text=True)
+
+
+def main() -> int:
+    port = int(os.environ.get("GATEWAY_PORT", "5000"))
+    issuer = os.environ.get("GATEWAY_ISSUER", f"http://127.0.0.1:{port}")
+    if not port_free(port):
+        raise SystemExit(f"port {port} is taken; set GATEWAY_PORT")
+    extra: dict = {}
+    started = []
+    try:
+        url = redis_url()
+        for hook in HOOKS:
+            hook(extra, started)
+        cfg = config(extra)
+        env = {"GATEWAY_CONFIG": str(cfg), "GATEWAY_REDIS_URL": url, "GATEWAY_ISSUER": issuer,
+               "GATEWAY_PORT": str(port)}
+        flask(env, "db", "upgrade")
+        keys = json.loads(flask(env, "keys", "list", "--json").stdout or "[]")
+        if not any(k["state"] == "active" for k in keys):
+            flask(env, "keys", "rotate")
+        seed_accounts(env)
+        for hook in AFTER_HOOKS:
+            hook(env, started)
+        spawn("gateway", [PY, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"], env)
+        wait_port(port, "gateway")
+        print()
+        say(f"gateway:   {issuer}/  (discovery: {issuer}/.well-known/openid-configuration)")
+        for line in started:
+            say(line)
+        say("admin:     admin / Admin-Demo-2026!   (local account)")
+        say("Ctrl-C stops everything.")
+        while all(p.poll() is None for p in PROCS):
+            time.sleep(0.5)
+        say("a process exited; stopping (see instance/demo/logs)")
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for p in reversed(PROCS):
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except (ProcessLookupError, PermissionError):
+                    p.terminate()
+        for p in PROCS:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def seed_accounts(env: dict) -> None:
+    r = flask(env, "users", "create", "--username", "admin", "--password", "Admin-Demo-2026!", "--name", "网关管理员",
+              "--role", "system_admin", "--role", "security_admin", "--role", "audit_admin", check=False)
+    if r.returncode not in (0, 2):
+        raise SystemExit(r.stderr)
+
+
+HOOKS: list = []        # fn(extra_config, started_lines): start an upstream before the gateway
+AFTER_HOOKS: list = []  # fn(env, started_lines): register/start things that need the gateway's DB
+
+if __name__ == "__main__":
+    sys.exit(main())
