@@ -161,7 +161,7 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
     sso = SSOSessions(r, settings.session.idle_timeout, settings.session.absolute_timeout, clock)
     svc = Services(
         settings=settings, db=db, redis=r, cipher=cipher, keys=keys,
-        clients=ClientStore(db, derive_key(master, "client secret hash"), clock=clock),
+        clients=ClientStore(db, derive_key(master, "client secret hash"), r, clock=clock),
         identities=IdentityStore(db, cipher, clock),
         accounts=LocalAccounts(db, settings.security, clock),
         lockout=Lockout(r, settings.security),

@@ -60,14 +60,33 @@ def build_app(settings, clock=None):
 
 
 @pytest.fixture(scope="session")
+def postgres_server():
+    from tests.services.postgres import pg_bin, start_postgres, stop_postgres
+
+    need(pg_bin() is not None, "postgresql")
+    info = start_postgres()
+    yield info
+    stop_postgres(info)
+
+
+@pytest.fixture(scope="session")
+def database_url(request, tmp_path_factory):
+    """SQLite by default; the whole suite runs on PostgreSQL with GATEWAY_TEST_DATABASE=postgresql."""
+    if os.environ.get("GATEWAY_TEST_DATABASE") == "postgresql":
+        from tests.services.postgres import create_database
+
+        return create_database(request.getfixturevalue("postgres_server"), "gateway_tests")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.sqlite'}"
+
+
+@pytest.fixture(scope="session")
 def gateway_port():
     return free_port()
 
 
 @pytest.fixture(scope="session")
-def app(redis_server, tmp_path_factory, gateway_port):
-    db = tmp_path_factory.mktemp("db") / "gateway.sqlite"
-    settings = make_settings(redis_server["url"], f"sqlite:///{db}", f"http://127.0.0.1:{gateway_port}")
+def app(redis_server, database_url, gateway_port):
+    settings = make_settings(redis_server["url"], database_url, f"http://127.0.0.1:{gateway_port}")
     application = build_app(settings)
     yield application
     application.extensions["gateway"].audit.stop()

@@ -38,7 +38,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
 from ldap3 import SUBTREE
 from ldap3.utils.conv import escape_filter_chars
@@ -49,19 +49,19 @@ from .base import ConnectorError, Identity, InvalidCredentials, UpstreamUnavaila
 from .ldap_diagnostics import check_directory
 from .ldap_pool import BUSY_RESULTS, UNAVAILABLE, DirectoryPool
 
-__all__ = ["LdapConnector", "DirectoryChoice", "check_directory", "MAX_USERNAME_LENGTH"]
+__all__ = ["LdapConnector", "DirectoryChoice", "check_directory", "MAX_USERNAME_LENGTH", "MAX_PASSWORD_LENGTH"]
 
 log = logging.getLogger(__name__)
 
 MAX_USERNAME_LENGTH = 256
+MAX_PASSWORD_LENGTH = 1024  # longer input is refused rather than shipped to the directory
 INVALID = "login.invalid_credentials"
 DISABLED = "ldap.account_disabled"
 GROUP_SEARCH_LIMIT = 1000
 
 
-@dataclass(frozen=True)
-class DirectoryChoice:
-    """What the login page's department selector shows."""
+class DirectoryChoice(NamedTuple):
+    """What the login page's department selector shows (also unpacks as a 3-tuple)."""
 
     name: str
     display_name: str
@@ -84,6 +84,8 @@ class LdapConnector:
                 raise ValueError(f"ldap directory {d.name!r}: user_base is required")
             if d.group_mode not in ("memberOf", "groupOfNames"):
                 raise ValueError(f"ldap directory {d.name!r}: group_mode must be memberOf or groupOfNames")
+            if d.connect_timeout <= 0 or d.receive_timeout <= 0:
+                raise ValueError(f"ldap directory {d.name!r}: timeouts must be > 0 (0 would mean non-blocking)")
         self._pools = {d.name: DirectoryPool(d) for d in directories}
         self._clock = clock
 
@@ -204,8 +206,8 @@ def _check_input(username: str, password: str) -> str:
         raise InvalidCredentials(INVALID, reason="username too long")
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in username):
         raise InvalidCredentials(INVALID, reason="control character in username")
-    if "\x00" in password:
-        raise InvalidCredentials(INVALID, reason="NUL in password")
+    if "\x00" in password or len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidCredentials(INVALID, reason="password with NUL or over-long")
     return username
 
 

@@ -34,15 +34,38 @@ def _sector_of(rp: RelyingParty) -> str:
     return hosts[0] if len(hosts) == 1 else rp.client_id  # several hosts: one sector per client
 
 
+EPOCH_KEY = "gw:clients-epoch"
+
+
 class ClientStore:
-    def __init__(self, db: Database, secret_key: bytes, cache_ttl: float = 5.0,
+    """Client lookups are cached per process; any change bumps an epoch in Redis that every
+    worker reads on each lookup (one GET), so a disabled client or a rotated secret stops working
+    everywhere at once. If Redis is unreachable the cache still expires after ``cache_ttl``."""
+
+    def __init__(self, db: Database, secret_key: bytes, r=None, cache_ttl: float = 30.0,
                  clock: Callable[[], float] = time.time):
         self.db = db
         self.secret_key = secret_key
+        self.r = r
         self.cache_ttl = cache_ttl
         self.clock = clock
-        self._cache: dict[str, tuple[float, Client | None]] = {}
+        self._cache: dict[str, tuple[float, int, Client | None]] = {}
         self._lock = threading.Lock()
+
+    def _epoch(self) -> int:
+        if self.r is None:
+            return 0
+        try:
+            return int(self.r.get(EPOCH_KEY) or 0)
+        except Exception:  # Redis down: fall back to the TTL
+            return -1
+
+    def _bump(self) -> None:
+        if self.r is not None:
+            try:
+                self.r.incr(EPOCH_KEY)
+            except Exception:
+                pass
 
     def hash_secret(self, secret: str) -> str:
         return keyed_hash(self.secret_key, secret)
@@ -66,19 +89,21 @@ class ClientStore:
         if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
             return None
         now = self.clock()
+        epoch = self._epoch()
         hit = self._cache.get(client_id)
-        if hit and hit[0] > now:
-            return hit[1]
+        if hit and hit[0] > now and (hit[1] == epoch or epoch == -1):
+            return hit[2]
         with self.db.session() as s:
             rp = s.scalar(select(RelyingParty).where(RelyingParty.client_id == client_id))
             client = self.snapshot(rp) if rp is not None and rp.enabled else None
         with self._lock:
             if len(self._cache) > 10000:
                 self._cache.clear()
-            self._cache[client_id] = (now + self.cache_ttl, client)
+            self._cache[client_id] = (now + self.cache_ttl, epoch, client)
         return client
 
     def invalidate(self, client_id: str | None = None) -> None:
+        self._bump()
         with self._lock:
             if client_id is None:
                 self._cache.clear()
