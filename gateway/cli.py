@@ -208,8 +208,28 @@ def audit_flush():
     click.echo(f"{_svc().audit.flush()} records written")
 
 
+ldap_cli = AppGroup("ldap", help="Department directories.")
+
+
+@ldap_cli.command("test")
+@click.argument("directory")
+@click.option("--username", help="Also look this user up (no password is asked or printed).")
+def ldap_test(directory, username):
+    """Check a directory's servers, service bind, search base and (optionally) a user."""
+    from .federation.ldap import check_directory
+
+    settings = {d.name: d for d in _svc().settings.ldap}
+    if directory not in settings:
+        _fail(f"no directory {directory!r}; configured: {', '.join(settings) or 'none'}")
+    results = check_directory(settings[directory], username=username)
+    for ok, message in results:
+        click.echo(f"{'ok  ' if ok else 'FAIL'} {message}")
+    if not all(ok for ok, _ in results):
+        sys.exit(1)
+
+
 def register_cli(app) -> None:
-    for group in (clients_cli, users_cli, keys_cli, db_cli, audit_cli):
+    for group in (clients_cli, users_cli, keys_cli, db_cli, audit_cli, ldap_cli):
         app.cli.add_command(group)
 
 

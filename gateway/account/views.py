@@ -118,9 +118,8 @@ def login_staff():
     tx_id = request.form.get("tx", "")
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    directory = request.form.get("directory", "")
-    if "@" in username:  # username@dept selects the directory too
-        username, _, directory = username.rpartition("@")
+    # "zhangwei@rsj" typed into the username field selects the directory too (docs/ldap.md)
+    directory, username = ldap.resolve(username, request.form.get("directory", ""))
     if directory not in {d.name for d in ldap.directories}:
         flash(_("请选择所在部门"), "error")
         return redirect(url_for("account.login", tx=tx_id))
