@@ -76,11 +76,18 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .account.sessions_view import bp as sessions_bp
     from .account.views import bp as account_bp
     from .oidc.views import bp as oidc_bp
 
     app.register_blueprint(oidc_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(sessions_bp)
+    app.jinja_env.filters["datetime"] = _format_time
+
+
+def _format_time(ts: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
 
 
 def _register_connectors(app: Flask, services: Services) -> None:

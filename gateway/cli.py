@@ -228,8 +228,65 @@ def ldap_test(directory, username):
         sys.exit(1)
 
 
+sessions_cli = AppGroup("sessions", help="SSO sessions.")
+
+
+def _user_id(username: str) -> str:
+    user = _svc().accounts.find(username)
+    if user is None:
+        _fail(f"no user {username!r}")
+    return user.id
+
+
+@sessions_cli.command("list")
+@click.option("--user", "username", required=True, help="Username (local) or internal user id.")
+@click.option("--json", "as_json", is_flag=True)
+def sessions_list(username, as_json):
+    svc = _svc()
+    user_id = username if svc.accounts.find(username) is None else _user_id(username)
+    rows = [{"sid": r["principal"]["sid"], "created": int(r["created"]), "seen": int(r["seen"]),
+             "connector": r["principal"].get("connector"), "portals": sorted(r["principal"].get("rps", {})),
+             "device": r.get("device", {})} for r in svc.sso.for_user(user_id)]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    for r in rows:
+        click.echo(f"{r['sid']}  since {r['created']}  portals: {', '.join(r['portals']) or '-'}")
+
+
+@sessions_cli.command("end")
+@click.option("--user", "username", required=True)
+def sessions_end(username):
+    """End every session of a user; back-channel logout reaches every portal they used."""
+    svc = _svc()
+    user_id = username if svc.accounts.find(username) is None else _user_id(username)
+    n = svc.end_user_sessions(user_id, reason="admin", actor="cli")
+    svc.audit.flush()
+    click.echo(f"ended {n} session(s)")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Process what is due and exit (for cron-style use and tests).")
+def worker_cmd(once):
+    """Deliver back-channel logout tokens and push session timeouts to portals."""
+    from .logout.worker import DeliveryWorker
+
+    worker = DeliveryWorker(_svc())
+    if once:
+        click.echo(f"{worker.run_once(block_ms=100)} deliveries")
+        return
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    worker.run_forever(stop)
+
+
 def register_cli(app) -> None:
-    for group in (clients_cli, users_cli, keys_cli, db_cli, audit_cli, ldap_cli):
+    app.cli.add_command(worker_cmd)
+    for group in (clients_cli, users_cli, keys_cli, db_cli, audit_cli, ldap_cli, sessions_cli):
         app.cli.add_command(group)
 
 

@@ -13,6 +13,8 @@ from .account.identities import IdentityStore
 from .account.local import LocalAccounts
 from .account.lockout import Lockout
 from .audit.log import AuditLog
+from .logout.queue import DeliveryQueue
+from .logout.service import SingleLogout
 from .crypto import FieldCipher, derive_key
 from .db import Database
 from .oidc.claims import release
@@ -47,6 +49,8 @@ class Services:
     refresh_tokens: RefreshTokenStore
     audit: AuditLog
     consents: ConsentStore
+    logout_queue: DeliveryQueue
+    single_logout: SingleLogout
     token_factory: TokenFactory
     access_tokens: AccessTokenVerifier
     subject_key: bytes
@@ -100,10 +104,17 @@ class Services:
         if principal is not None:
             self.audit.record("session.end", user_id=principal.get("user_id"), actor=actor, reason=reason,
                               clients=sorted((principal.get("rps") or {}).keys()))
-            notify = self.connectors.get("_on_session_end")
-            if notify:
-                notify(principal, reason)
+            self.single_logout.notify(principal, reason)
         return principal
+
+    def end_user_sessions(self, user_id: str, reason: str, actor: str | None = None,
+                          except_sid: str | None = None) -> int:
+        """End every SSO session of a user (admin action, lock, "log out everywhere")."""
+        ended = 0
+        for sid in self.sso.sids_for_user(user_id):
+            if sid != except_sid and self.end_session(sid, reason, actor) is not None:
+                ended += 1
+        return ended
 
     def frontchannel_uris(self, principal: dict) -> list[str]:
         """Front-channel logout URIs (with iss and sid) of the portals this session signed in to."""
@@ -171,10 +182,13 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
         refresh_tokens=RefreshTokenStore(db, clock),
         audit=AuditLog(db, r, derive_key(master, "audit chain"), clock),
         consents=ConsentStore(db, settings.security.consent_lifetime_days, clock),
+        logout_queue=None, single_logout=None,  # set below: they need the client store and keys
         token_factory=TokenFactory(settings.issuer, keys, settings.tokens.access_token_alg,
                                    settings.tokens.access_token_lifetime, subject_key, cipher, clock),
         access_tokens=None,  # set below: it needs the services' own callbacks
         subject_key=subject_key, clock=clock)
+    svc.logout_queue = DeliveryQueue(r, clock)
+    svc.single_logout = SingleLogout(settings.issuer, keys, svc.clients, svc.logout_queue, subject_key, clock)
     svc.access_tokens = AccessTokenVerifier(settings.issuer, keys, revocations.is_revoked, svc.session_ended, clock)
     return svc
 

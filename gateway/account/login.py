@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, session, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_login import login_user
 
 from ..federation.base import Identity
@@ -12,6 +12,16 @@ from .users import SessionUser
 
 def _svc():
     return current_app.extensions["gateway"]
+
+
+def mask_ip(ip: str | None) -> str:
+    """Shown on "my sessions": enough to recognise a network, not to identify a household."""
+    if not ip:
+        return ""
+    if ":" in ip:
+        return ":".join(ip.split(":")[:3]) + ":*"
+    parts = ip.split(".")
+    return ".".join(parts[:2] + ["*", "*"]) if len(parts) == 4 else "*"
 
 
 def finish_login(identity: Identity, tx_id: str | None):
@@ -29,6 +39,7 @@ def finish_login(identity: Identity, tx_id: str | None):
     sid = previous["sid"] if previous and previous.get("user_id") == user_id else new_sid()
     rps = previous.get("rps", {}) if previous and previous.get("user_id") == user_id else {}
     session.regenerate()  # session fixation: the pre-login id never carries a login
+    session["_device"] = {"ua": request.user_agent.string[:160], "ip": mask_ip(svc.client_ip(request))}
     session["principal"] = {
         "user_id": user_id, "identity_id": identity_id, "sid": sid, "connector": identity.connector,
         "auth_time": identity.auth_time, "acr": identity.acr, "amr": list(identity.amr),

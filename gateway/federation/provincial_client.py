@@ -179,7 +179,7 @@ class ProvincialClient:
             raise ConnectorError("provincial.bad_logout_notice", "missing field")
         extra = {k: str(v) for k, v in form.items() if k not in fields}
         expected = sign_params({**fields, **extra}, self.app_word)
-        if not _hmac.compare_digest(expected, fields["sign"].lower()):
+        if not _hmac.compare_digest(expected.encode(), fields["sign"].lower().encode()):
             raise ConnectorError("provincial.bad_logout_notice", "bad signature")
         if not fields["timestamp"].isdigit() or abs(int(fields["timestamp"]) / 1000 - self.clock()) > NOTICE_WINDOW:
             raise ConnectorError("provincial.bad_logout_notice", "stale timestamp")

@@ -10,10 +10,14 @@
 from __future__ import annotations
 
 from authlib.common.urls import add_params_to_uri
-from flask import current_app, redirect, render_template, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
+
+from ..security_headers import CSP
 
 MAX_PARAM = 8192
 
@@ -70,8 +74,11 @@ def _finish(target: str | None, client):
         if after_upstream:
             target = after_upstream
     if frontchannel:
-        return render_template("account/frontchannel_logout.html", uris=frontchannel,
-                               next=target or url_for("account.logged_out"))
+        response = make_response(render_template("account/frontchannel_logout.html", uris=frontchannel,
+                                                 next=target or url_for("account.logged_out")))
+        origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(u)) for u in frontchannel})
+        response.headers["Content-Security-Policy"] = CSP + "; frame-src " + " ".join(origins)
+        return response
     if target:
         response = redirect(target)
         response.headers["Cache-Control"] = "no-store"

@@ -43,6 +43,17 @@ def test_tampered_signature_1003(provincial, word):
     assert raw_call(provincial, "getSign", "WFZWFW", "wrong-appword-123456")["code"] == "1003"
 
 
+def test_non_ascii_input_is_a_refusal_not_a_crash(provincial, word, browser):
+    form = {"appMark": "WFZWFW", "timestamp": str(int(time.time() * 1000)), "nonce": secrets.token_hex(8),
+            "sign": "签名"}
+    resp = requests.post(provincial["base_url"] + IFACE + "getSign", data=form, timeout=10)
+    assert resp.status_code == 200 and resp.json()["code"] == "1003"
+    page = browser.start("WFTYSFRZ", GATEWAY_BACK)
+    resp = browser.submit(page, "/jis-web/login/password", csrf="令牌", loginName="zhangsan01",
+                          password="zhangsan01-pw")
+    assert resp.status_code == 400 and "1001" in resp.text
+
+
 def test_stale_timestamp_1004(provincial, word):
     old = int((time.time() - 301) * 1000)
     assert raw_call(provincial, "getSign", "WFZWFW", word("WFZWFW"), timestamp=old)["code"] == "1004"

@@ -57,6 +57,8 @@ def test_verify_logout_notice_rejects_tampering_and_stale_notices(provincial, ma
     good = {**form, "sign": sign_params(form, client.app_word)}
     with pytest.raises(ConnectorError, match="bad signature"):
         client.verify_logout_notice({**good, "userId": "u2"})
+    with pytest.raises(ConnectorError, match="bad signature"):
+        client.verify_logout_notice({**good, "sign": "签名"})
     with pytest.raises(ConnectorError, match="missing"):
         client.verify_logout_notice({k: v for k, v in good.items() if k != "nonce"})
     stale = {**form, "timestamp": str(int((time.time() - 400) * 1000))}
