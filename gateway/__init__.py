@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     app.extensions["gateway_discovery"] = metadata_json(settings.issuer)
     app.session_interface = RedisSessionInterface(
         services.redis, settings.session.cookie_name, settings.session.idle_timeout,
-        settings.session.absolute_timeout, settings.secure_cookies, clock, on_save=services.sso.index)
+        settings.session.absolute_timeout, settings.secure_cookies, clock, on_save=services.sso.index,
+        ended=services.session_ended)
     app.extensions["gateway_oauth"] = build_server(app, services)
 
     csrf.init_app(app)
@@ -78,11 +79,13 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     from .account.sessions_view import bp as sessions_bp
     from .account.views import bp as account_bp
+    from .federation.views import bp as federation_bp
     from .oidc.views import bp as oidc_bp
 
     app.register_blueprint(oidc_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(sessions_bp)
+    app.register_blueprint(federation_bp)
     app.jinja_env.filters["datetime"] = _format_time
 
 

@@ -24,6 +24,13 @@ MESSAGES = {
     "provincial.unavailable": N_("省统一身份认证系统暂时不可用，请稍后再试"),
     "provincial.refused": N_("省统一身份认证系统拒绝了本次登录"),
     "provincial.invalid_id": N_("省统一身份认证系统返回的身份证号无效，登录已拒绝"),
+    "provincial.state_invalid": N_("登录状态已失效，请重新登录"),
+    "provincial.ticket_invalid": N_("登录票据无效或已使用，请重新登录"),
+    "provincial.session_ended": N_("省统一身份认证会话已结束，请重新登录"),
+    "provincial.level_too_low": N_("实名认证等级不足，无法登录该应用"),
+    "provincial.user_type_not_allowed": N_("该账号类型不能登录此应用"),
+    "provincial.account_frozen": N_("该账号已被冻结，请联系省统一身份认证客服"),
+    "provincial.bad_response": N_("省统一身份认证系统返回了无法识别的数据"),
 }
 
 SCOPE_LABELS = {

@@ -82,13 +82,17 @@ class ProvincialClient:
         self.http.mount("https://", adapter)
 
     # --- browser leg ---------------------------------------------------------------------
-    def login_url(self, user_type: int, back_url: str, auth_level: int | None = None, mobile: bool = False) -> str:
-        """Where to send the browser. ``auth_level`` asks for step-up (our extension, [inference])."""
+    def login_url(self, user_type: int, back_url: str, auth_level: int | None = None, mobile: bool = False,
+                  force_login: bool = False) -> str:
+        """Where to send the browser. ``auth_level`` asks for step-up and ``force_login`` for a fresh
+        login despite a provincial session (both our extensions, [inference])."""
         if user_type not in (1, 2):
             raise ValueError("user_type must be 1 (natural) or 2 (legal)")
         params: dict[str, Any] = {"appMark": self.app_mark, "userType": user_type, "backUrl": back_url}
         if auth_level is not None:
             params["authLevel"] = int(auth_level)
+        if force_login:
+            params["forceLogin"] = 1
         if mobile:
             params["gbTrust"] = "false"  # as seen on the real mobile entry
         path = "/jis-web/login_m" if mobile else self.login_path

@@ -101,7 +101,8 @@ class RedisSession(SessionMixin):
 class RedisSessionInterface(SessionInterface):
     def __init__(self, r: redis.Redis, cookie_name: str, idle_timeout: int, absolute_timeout: int,
                  secure: bool, clock: Callable[[], float] = time.time,
-                 on_save: Callable[[RedisSession], None] | None = None):
+                 on_save: Callable[[RedisSession], None] | None = None,
+                 ended: Callable[[str], bool] | None = None):
         self.r = r
         self.cookie_name = cookie_name
         self.idle = idle_timeout
@@ -109,6 +110,9 @@ class RedisSessionInterface(SessionInterface):
         self.secure = secure
         self.clock = clock
         self.on_save = on_save  # lets the SSO-session index follow id changes
+        # An SSO session ended elsewhere (logout at another portal, admin, province) must not be
+        # resurrected by a request that loaded it just before and saves it just after.
+        self.ended = ended or (lambda sid: False)
 
     def load(self, sid: str) -> dict | None:
         if not sid or len(sid) > 64:
@@ -122,6 +126,9 @@ class RedisSessionInterface(SessionInterface):
             return None
         if data.get("_created", 0) + self.absolute < self.clock():
             return None  # past the absolute deadline; the sweeper notifies relying parties
+        principal = data.get("principal")
+        if principal and self.ended(principal["sid"]):
+            return None
         return data
 
     def open_session(self, app, request):
@@ -150,6 +157,11 @@ class RedisSessionInterface(SessionInterface):
             return
         data = session._data
         now = self.clock()
+        principal = data.get("principal")
+        if principal and self.ended(principal["sid"]):
+            self.r.delete(*[session_key(s) for s in (session.sid, session.old_sid) if s])
+            response.delete_cookie(self.cookie_name, path="/", secure=self.secure, samesite="Lax", httponly=True)
+            return
         if session.sid is None:
             session.sid = secrets.token_urlsafe(32)
             data.setdefault("_created", now)

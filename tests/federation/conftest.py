@@ -1,0 +1,44 @@
+"""A gateway federated with the provincial simulator: both real processes/servers on loopback."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+import pytest
+
+from tests.conftest import build_app, make_settings
+from tests.services.provincial import start_provincial, stop
+from tests.services.redis import free_port
+from tests.simulator.sim_helpers import app_word, shipped_seed
+
+
+def seed_for(issuer: str) -> dict:
+    seed = copy.deepcopy(shipped_seed())
+    for app in seed["apps"]:
+        if app["appMark"] == "WFTYSFRZ":
+            app["backUrlPrefixes"] = [f"{issuer}/federation/provincial"]
+            app["logoutUrl"] = f"{issuer}/federation/provincial/logout-notice"
+    return seed
+
+
+@pytest.fixture(scope="session")
+def federated(redis_server, tmp_path_factory):
+    """(issuer, app, simulator info) — the gateway served over HTTP so the province can call it."""
+    from werkzeug.serving import make_server
+
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    seed = seed_for(issuer)
+    sim = start_provincial(tmp_path_factory.mktemp("sim"), seed=seed)
+    db = tmp_path_factory.mktemp("fed") / "g.sqlite"
+    settings = make_settings(redis_server["url"], f"sqlite:///{db}", issuer, provincial={
+        "enabled": True, "base_url": sim["base_url"], "app_mark": "WFTYSFRZ",
+        "app_word": app_word(seed, "WFTYSFRZ"), "connect_timeout": 1.0, "read_timeout": 2.0})
+    app = build_app(settings)
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield issuer, app, sim
+    server.shutdown()
+    stop(sim)
