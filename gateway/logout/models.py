@@ -11,7 +11,7 @@ from ..db import Base
 class LogoutDelivery(Base):
     __tablename__ = "logout_deliveries"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the logout token's jti
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # one per portal per ended session
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     sid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     user_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import Callable
 
@@ -31,8 +32,17 @@ class SingleLogout:
         client = self.clients.get(client_id)
         if client is None or not client.backchannel_logout_uri:
             return 0
-        token, jti = logout_token(self.issuer, self.keys, client, user_id, sid, self.subject_key, self.clock())
-        self.queue.enqueue({"jti": jti, "client_id": client_id, "uri": client.backchannel_logout_uri,
-                            "token": token, "sid": sid, "user_id": user_id, "reason": reason,
-                            "first_at": self.clock(), "attempt": 0})
+        self.queue.enqueue({"id": secrets.token_hex(16), "client_id": client_id,
+                            "uri": client.backchannel_logout_uri, "sid": sid, "user_id": user_id,
+                            "reason": reason, "first_at": self.clock(), "attempt": 0})
         return 1
+
+    def mint(self, job: dict) -> str | None:
+        """A fresh logout token for each attempt: receivers accept ``iat`` only within a short
+        window, so a retry ten minutes later must not carry the first attempt's token."""
+        client = self.clients.get(job["client_id"])
+        if client is None:
+            return None
+        token, _ = logout_token(self.issuer, self.keys, client, job["user_id"], job.get("sid"), self.subject_key,
+                                self.clock())
+        return token

@@ -46,8 +46,11 @@ class DeliveryWorker:
 
     # One delivery attempt -----------------------------------------------------------------------
     def attempt(self, job: dict) -> tuple[str, int | None, str | None]:
+        token = self.svc.single_logout.mint(job)
+        if token is None:
+            return "failed", None, "client no longer registered or disabled"
         try:
-            r = self.http.post(job["uri"], data={"logout_token": job["token"]}, timeout=self.timeout,
+            r = self.http.post(job["uri"], data={"logout_token": token}, timeout=self.timeout,
                                allow_redirects=False,
                                headers={"Content-Type": "application/x-www-form-urlencoded"})
         except requests.RequestException as exc:
@@ -75,9 +78,9 @@ class DeliveryWorker:
 
     def _record(self, job: dict, outcome: str, status: int | None, error: str | None, now: float) -> None:
         with self.svc.db.session() as s:
-            row = s.get(LogoutDelivery, job["jti"])
+            row = s.get(LogoutDelivery, job["id"])
             if row is None:
-                row = LogoutDelivery(id=job["jti"], client_id=job["client_id"], sid=job.get("sid"),
+                row = LogoutDelivery(id=job["id"], client_id=job["client_id"], sid=job.get("sid"),
                                      user_id=job.get("user_id"), reason=job.get("reason", ""), uri=job["uri"],
                                      created_at=int(job["first_at"]))
                 s.add(row)

@@ -32,7 +32,7 @@ def federated(redis_server, tmp_path_factory):
     seed = seed_for(issuer)
     sim = start_provincial(tmp_path_factory.mktemp("sim"), seed=seed)
     db = tmp_path_factory.mktemp("fed") / "g.sqlite"
-    settings = make_settings(redis_server["url"], f"sqlite:///{db}", issuer, provincial={
+    settings = make_settings(redis_server["url"][:-1] + "1", f"sqlite:///{db}", issuer, provincial={
         "enabled": True, "base_url": sim["base_url"], "app_mark": "WFTYSFRZ",
         "app_word": app_word(seed, "WFTYSFRZ"), "connect_timeout": 1.0, "read_timeout": 2.0})
     app = build_app(settings)

@@ -20,7 +20,7 @@ def staff_app(redis_server, slapd_primary, slapd_secondary, tmp_path_factory):
     dirs = [rsj_directory([slapd_primary["uri"]], ca_file=slapd_primary.get("ca_file", "")),
             scjg_directory([slapd_secondary["uri"]])]
     db = tmp_path_factory.mktemp("staffdb") / "g.sqlite"
-    settings = make_settings(redis_server["url"], f"sqlite:///{db}", "http://127.0.0.1:5000",
+    settings = make_settings(redis_server["url"][:-1] + "4", f"sqlite:///{db}", "http://127.0.0.1:5000",
                              ldap={"directories": [_as_toml(d) for d in dirs]})
     return build_app(settings)
 
