@@ -81,11 +81,13 @@ def _register_blueprints(app: Flask) -> None:
     from .account.views import bp as account_bp
     from .federation.views import bp as federation_bp
     from .oidc.views import bp as oidc_bp
+    from .privacy.views import bp as privacy_bp
 
     app.register_blueprint(oidc_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(sessions_bp)
     app.register_blueprint(federation_bp)
+    app.register_blueprint(privacy_bp)
     app.jinja_env.filters["datetime"] = _format_time
 
 

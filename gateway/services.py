@@ -19,6 +19,8 @@ from .crypto import FieldCipher, derive_key
 from .db import Database
 from .oidc.claims import release
 from .oidc.consents import ConsentStore
+from .privacy.disclosures import DisclosureLog
+from .registry.policy import needs_consent
 from .oidc.keys import KeyRing
 from .oidc.principal import GrantUser
 from .oidc.refresh import RefreshTokenStore
@@ -49,6 +51,8 @@ class Services:
     refresh_tokens: RefreshTokenStore
     audit: AuditLog
     consents: ConsentStore
+    disclosures: DisclosureLog
+    id_hash_key: bytes
     logout_queue: DeliveryQueue
     single_logout: SingleLogout
     token_factory: TokenFactory
@@ -136,9 +140,14 @@ class Services:
         return None
 
     # Claims -----------------------------------------------------------------------------------
-    def released_claims(self, user: GrantUser, client, scope: str) -> dict:
+    def released_claims(self, user: GrantUser, client, scope: str, channel: str) -> dict:
+        """Claims for an id_token or userinfo response; the release is recorded (without values)."""
         claims = self.identities.claims(user.user_id, user.identity_id)
-        return release(claims, scope, client)
+        granted = self.consents.granted(user.user_id, client) if needs_consent(client.release_policy, scope) \
+            else set()
+        released, bases = release(claims, scope, client, granted, self.id_hash_key)
+        self.disclosures.record(user.user_id, client.client_id, channel, bases)
+        return released
 
     def client_ip(self, request) -> str | None:
         hops = self.settings.security.trusted_proxies
@@ -182,6 +191,7 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
         refresh_tokens=RefreshTokenStore(db, clock),
         audit=AuditLog(db, r, derive_key(master, "audit chain"), clock),
         consents=ConsentStore(db, settings.security.consent_lifetime_days, clock),
+        disclosures=DisclosureLog(db, r, clock), id_hash_key=derive_key(master, "id number hash"),
         logout_queue=None, single_logout=None,  # set below: they need the client store and keys
         token_factory=TokenFactory(settings.issuer, keys, settings.tokens.access_token_alg,
                                    settings.tokens.access_token_lifetime, subject_key, cipher, clock),

@@ -105,6 +105,20 @@ class LdapDirectory:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    """Admin console and API (等保 三员: system, security and audit administrators)."""
+
+    idle_timeout: int = 900  # seconds of inactivity before an admin console session ends
+    reauth_window: int = 300  # password + TOTP again within this many seconds for secret/key rotation
+    audit_retention_days: int = 180  # older audit records may be exported and purged
+    totp_issuer: str = "潍坊市统一身份认证网关"
+    # account role (local account roles, or directory groups via ldap role_groups) -> admin role
+    role_map: dict[str, str] = field(default_factory=lambda: {
+        "system_admin": "system", "security_admin": "security", "audit_admin": "audit"})
+    developer_roles: tuple[str, ...] = ("developer",)  # besides staff logins, may submit registrations
+
+
+@dataclass(frozen=True)
 class Settings:
     issuer: str = "http://127.0.0.1:5000"
     port: int = 5000
@@ -121,6 +135,7 @@ class Settings:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     provincial: ProvincialSettings = field(default_factory=ProvincialSettings)
     ldap: tuple[LdapDirectory, ...] = ()
+    admin: AdminSettings = field(default_factory=AdminSettings)
 
     @property
     def secure_cookies(self) -> bool:
@@ -155,7 +170,7 @@ class Settings:
 
 
 _SECTIONS = {"session": SessionSettings, "tokens": TokenSettings, "security": SecuritySettings,
-             "provincial": ProvincialSettings}
+             "provincial": ProvincialSettings, "admin": AdminSettings}
 
 
 def _apply_env(data: dict, environ: typing.Mapping[str, str]) -> dict:

@@ -60,8 +60,10 @@ def get_code(client, rp: dict, user: dict, scope="openid profile", **extra) -> t
             r = local_login(client, user, path)
         elif path.startswith("/consent"):
             page = client.get(path)
-            r = client.post(path, data={"csrf_token": csrf_of(page.get_data(as_text=True)),
-                                        "tx": query(path)["tx"], "decision": "allow"})
+            html = page.get_data(as_text=True)
+            checked = re.findall(r'name="claim" value="([^"]+)" checked', html)  # as a browser would post
+            r = client.post(path, data={"csrf_token": csrf_of(html), "tx": query(path)["tx"],
+                                        "decision": "allow", "claim": checked})
         else:
             r = client.get(path)
     raise AssertionError("authorization did not finish")

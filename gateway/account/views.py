@@ -7,7 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, make_response, redirect
 from flask_babel import gettext as _
 
 from ..federation.base import ConnectorError, InvalidCredentials
-from ..oidc.claims import SCOPE_CLAIMS
+from ..registry.policy import is_sensitive, label, requested
 from .login import finish_login
 
 bp = Blueprint("account", __name__)
@@ -32,18 +32,6 @@ MESSAGES = {
     "provincial.account_frozen": N_("该账号已被冻结，请联系省统一身份认证客服"),
     "provincial.bad_response": N_("省统一身份认证系统返回了无法识别的数据"),
 }
-
-SCOPE_LABELS = {
-    "openid": N_("登录标识（不含个人信息的匿名标识）"),
-    "offline_access": N_("在您离线时保持访问"),
-    "profile": N_("姓名、用户名、用户类型"),
-    "email": N_("电子邮箱"),
-    "phone": N_("手机号码（默认脱敏）"),
-    "cn_id": N_("身份证号（默认脱敏）"),
-    "corp": N_("所代表的单位（名称、统一社会信用代码、角色）"),
-    "staff": N_("部门、职务、所属群组"),
-}
-
 
 def _svc():
     return current_app.extensions["gateway"]
@@ -147,10 +135,13 @@ def consent():
     if client is None:
         return render_template("error.html", title=_("应用不可用"), detail=""), 400
     scope = tx.get("scope", "")
+    items = requested(client.release_policy, scope)
     if request.method == "POST":
         if request.form.get("decision") == "allow":
-            svc.consents.grant(principal["user_id"], client, scope)
-            svc.audit.record("consent.grant", user_id=principal["user_id"], client_id=client.client_id, scope=scope)
+            chosen = [c for c in request.form.getlist("claim") if items.get(c, {}).get("basis") == "consent"]
+            svc.consents.grant(principal["user_id"], client, scope, chosen)
+            svc.audit.record("consent.grant", user_id=principal["user_id"], client_id=client.client_id,
+                             scope=scope, claims=sorted(chosen))
             tx["consent_done"] = True
             svc.transactions.put(tx_id, tx)
             return redirect(url_for("oidc.authorize_continue", tx=tx_id))
@@ -163,10 +154,13 @@ def consent():
         if args.get("state"):
             params.append(("state", args["state"]))
         return redirect(add_params_to_uri(args["redirect_uri"], params))
-    items = [(s, _(SCOPE_LABELS.get(s, s))) for s in scope.split() if s in SCOPE_LABELS]
-    policy = client.release_policy or {}
-    return render_template("account/consent.html", client=client, items=items, tx_id=tx_id, policy=policy,
-                           scope_claims=SCOPE_CLAIMS)
+
+    def rows(basis: str, sensitive: bool):
+        return [{"claim": c, "label": _(label(c)), "purpose": r["purpose"]} for c, r in sorted(items.items())
+                if r["basis"] == basis and (basis == "statutory" or is_sensitive(c) == sensitive)]
+
+    return render_template("account/consent.html", client=client, tx_id=tx_id, statutory=rows("statutory", False),
+                           optional=rows("consent", False), sensitive=rows("consent", True))
 
 
 @bp.get("/logged-out")

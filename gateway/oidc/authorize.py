@@ -17,6 +17,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app, redirect, render_template, request, session, url_for
 
+from ..registry.policy import needs_consent
 from .acr import level_of, requested_level
 from .principal import GrantUser
 from .server import stored_request
@@ -146,8 +147,10 @@ def process(req, args: dict, tx_id: str | None, tx: dict | None):
         return redirect(url_for("account.login", tx=tx_id))
 
     scope = req.scope or ""
-    if not client.first_party and (not svc.consents.covers(user.user_id, client, scope)
-                                   or ("consent" in prompts and not (tx and tx.get("consent_done")))):
+    # Only consent-based claims need the person's decision; statutory ones are shown on "my data".
+    asks = needs_consent(client.release_policy, scope)
+    if asks and (not svc.consents.covers(user.user_id, client, scope)
+                 or ("consent" in prompts and not (tx and tx.get("consent_done")))):
         if "none" in prompts:
             return fail(ConsentRequiredError)
         if not (tx and tx.get("consent_done")):

@@ -147,7 +147,7 @@ class OpenIDCode(_OpenIDCode):
         info = UserInfo(sub=subject_for(user.user_id, client, svc.subject_key))
         if user.sid:
             info["sid"] = user.sid
-        info.update(svc.released_claims(user, client, scope))
+        info.update(svc.released_claims(user, client, scope, "id_token"))
         return info
 
 

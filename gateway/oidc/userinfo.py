@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
+from ..privacy.service import withdrawn_key
 from .principal import GrantUser
 from .tokens import InvalidAccessToken, user_of
 
@@ -40,8 +41,11 @@ def userinfo():
     user_id = user_of(claims, svc.cipher)
     if user_id is None:
         return _bearer_error(401, "invalid_token", "unknown subject")
+    withdrawn = svc.redis.get(withdrawn_key(user_id[0], client.client_id))
+    if withdrawn and int(withdrawn) >= claims.get("iat", 0):
+        return _bearer_error(401, "invalid_token", "consent withdrawn")
     user = GrantUser(user_id=user_id[0], identity_id=user_id[1], sid=claims.get("sid"))
-    body = {"sub": claims["sub"], **svc.released_claims(user, client, claims["scope"])}
+    body = {"sub": claims["sub"], **svc.released_claims(user, client, claims["scope"], "userinfo")}
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response

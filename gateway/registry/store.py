@@ -14,6 +14,7 @@ from ..crypto import keyed_hash
 from ..db import Database
 from .clients import Client
 from .models import RelyingParty
+from .policy import PolicyError, effective_policy, validate_policy
 from .validation import RegistrationError, validate_registration
 
 DEFAULT_SCOPE = "openid profile"
@@ -81,7 +82,8 @@ class ClientStore:
             subject_type=rp.subject_type, sector_identifier=_sector_of(rp),
             id_token_signed_response_alg=rp.id_token_signed_response_alg,
             allowed_user_types=tuple(rp.allowed_user_types or ()), min_acr_level=rp.min_acr_level or 0,
-            release_policy=dict(rp.release_policy or {}), first_party=bool(rp.first_party),
+            release_policy=effective_policy(rp.release_policy, rp.scope, bool(rp.first_party)),
+            first_party=bool(rp.first_party),
             enabled=bool(rp.enabled), version=rp.version or 1, secret_key=self.secret_key)
 
     def get(self, client_id: str | None) -> Client | None:
@@ -126,6 +128,10 @@ class ClientStore:
             grant_types=grant_types, scope=scope, token_endpoint_auth_method=method, subject_type=subject_type,
             id_token_signed_response_alg=id_token_signed_response_alg, allowed_user_types=list(allowed_user_types),
             min_acr_level=min_acr_level, jwks=jwks)
+        try:
+            validate_policy(release_policy or {})
+        except PolicyError as exc:
+            raise RegistrationError([f"release policy: {exc}"]) from exc
         secret = None if method in ("none", "private_key_jwt") else new_client_secret()
         with self.db.session() as s:
             cid = client_id or new_client_id(name)

@@ -201,3 +201,16 @@ def test_agent_switches_company_and_portal_sees_the_new_corp(gw):
 
 def test_pkce_pair_helper_is_random():
     assert pkce_pair() != pkce_pair()
+
+
+def test_id_number_hash_matches_within_a_sector_only(gw):
+    issuer, svc, _ = gw
+    policy = {"cn_id_number_hash": {"basis": "statutory", "purpose": "比对办事人"}}
+    a = make_portal(svc, "hash-a", sector="rsj.weifang.example", release=policy)
+    b = make_portal(svc, "hash-b", sector="rsj.weifang.example", release=policy)
+    c = make_portal(svc, "hash-c", sector="gjj.weifang.example", release=policy)
+    browser = ChainBrowser()
+    infos = [login_to(browser, issuer, rp, login="zhangsan01")[2] for rp in (a, b, c)]
+    assert infos[0]["cn_id_number_hash"] == infos[1]["cn_id_number_hash"] != infos[2]["cn_id_number_hash"]
+    assert set(infos[0]) == {"sub", "cn_id_number_hash"}  # only what the policy names
+    assert "370702" not in infos[0]["cn_id_number_hash"]

@@ -1,0 +1,71 @@
+"""Batched SQL writes through a Redis list: the hot path does one RPUSH, a background thread
+drains the list into SQL in batches (one writer at a time, under a Redis lock, so order holds).
+If Redis is unavailable the row is written directly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from typing import Callable
+
+import redis
+
+log = logging.getLogger("gateway")
+
+
+class BatchQueue:
+    def __init__(self, r: redis.Redis, name: str, write: Callable[[list[dict]], None], interval: float = 0.5):
+        self.r, self.key, self.lock_key = r, f"gw:{name}:queue", f"gw:{name}:lock"
+        self.write = write
+        self.interval = interval
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._start_lock = threading.Lock()
+
+    def push(self, row: dict) -> None:
+        try:
+            self.r.rpush(self.key, json.dumps(row, ensure_ascii=False, default=str))
+        except redis.RedisError:
+            self.write([row])
+            return
+        if self._thread is None or not self._thread.is_alive():
+            with self._start_lock:
+                if self._thread is None or not self._thread.is_alive():
+                    self._thread = threading.Thread(target=self._run, name=f"{self.key}-flush", daemon=True)
+                    self._thread.start()
+
+    def flush(self) -> int:
+        """Move queued rows into SQL; returns how many. Safe from any process."""
+        total = 0
+        try:
+            lock = self.r.lock(self.lock_key, timeout=30, blocking_timeout=5)
+            if not lock.acquire():
+                return 0
+        except redis.RedisError:
+            return 0
+        try:
+            while True:
+                batch = self.r.lpop(self.key, 500)
+                if not batch:
+                    break
+                self.write([json.loads(b) for b in batch])
+                total += len(batch)
+        except redis.RedisError:
+            pass
+        finally:
+            try:
+                lock.release()
+            except redis.RedisError:
+                pass
+        return total
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.flush()
+            except Exception:  # keep draining; the queue is durable in Redis
+                log.exception("flush of %s failed", self.key)
+
+    def stop(self) -> None:
+        self._stop.set()

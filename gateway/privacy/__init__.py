@@ -1,0 +1,1 @@
+"""Citizens in control of their data: disclosure history, consent withdrawal, export."""
