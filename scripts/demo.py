@@ -13,6 +13,7 @@ import base64
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -107,7 +108,12 @@ def flask(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProc
                           check=check, capture_output=True, text=True)
 
 
+def _interrupt(*_args) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops everything we started, like Ctrl-C
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     port = int(os.environ.get("GATEWAY_PORT", "5000"))
     issuer = os.environ.get("GATEWAY_ISSUER", f"http://127.0.0.1:{port}")
     if not port_free(port):
@@ -117,7 +123,7 @@ def main() -> int:
     try:
         url = redis_url()
         for hook in HOOKS:
-            hook(extra, started)
+            hook(extra, started, issuer)
         cfg = config(extra)
         env = {"GATEWAY_CONFIG": str(cfg), "GATEWAY_REDIS_URL": url, "GATEWAY_ISSUER": issuer,
                "GATEWAY_PORT": str(port)}
@@ -163,8 +169,55 @@ def seed_accounts(env: dict) -> None:
         raise SystemExit(r.stderr)
 
 
-HOOKS: list = []        # fn(extra_config, started_lines): start an upstream before the gateway
-AFTER_HOOKS: list = []  # fn(env, started_lines): register/start things that need the gateway's DB
+def start_province(extra: dict, started: list, issuer: str) -> None:
+    """The provincial simulator on PROVINCIAL_PORT (5001), its seed pointed at this gateway."""
+    from tests.services.provincial import start_provincial
+
+    seed = json.loads((ROOT / "simulators/provincial/seed.json").read_text(encoding="utf-8"))
+    for app in seed["apps"]:
+        if app["appMark"] == "WFTYSFRZ":
+            app["backUrlPrefixes"] = [f"{issuer}/federation/provincial"]
+            app["logoutUrl"] = f"{issuer}/federation/provincial/logout-notice"
+            app_word = app["appWord"]
+    port = int(os.environ.get("PROVINCIAL_PORT", "5001"))
+    info = start_provincial(INSTANCE / "province", port=port, seed=seed)
+    PROCS.append(info["process"])
+    extra["provincial"] = {"enabled": True, "base_url": info["base_url"], "app_mark": "WFTYSFRZ",
+                           "app_word": app_word}
+    started.append(f"province:  {info['base_url']}/jis-web/login  (simulated 省统一身份认证)")
+    started.append("           citizens: zhangsan01 (level 3), sunqi05 (level 1, can raise), zhao04 (level 1)")
+    started.append("           companies: wangwu03 (法定代表人), lisi02 (经办人, two units)")
+    started.append("           password <login>-pw, SMS code 123456")
+
+
+def start_directory(extra: dict, started: list, issuer: str) -> None:
+    """A department directory (private slapd) with the demo staff of 市人社局 and 市市场监管局."""
+    from tests.services.slapd import BASE, SERVICE_DN, SERVICE_PW, slapd_available, start_slapd
+
+    if not slapd_available():
+        say("slapd is not installed: staff login is off (run make demo as root to install it)")
+        return
+    shutil.rmtree(INSTANCE / "slapd", ignore_errors=True)  # seeded afresh at every start
+    info = start_slapd(INSTANCE / "slapd")
+    PROCS.append(info["process"])
+    common = {"uris": [info["uri"]], "bind_dn": SERVICE_DN, "bind_password": SERVICE_PW,
+              "group_base": f"ou=groups,{BASE}", "role_groups": {"gateway-admins": "system_admin"}}
+    extra["ldap"] = [
+        {"name": "rsj", "display_name": "市人力资源和社会保障局", "department": "市人力资源和社会保障局",
+         "user_base": f"ou=rsj,{BASE}", **common},
+        {"name": "scjg", "display_name": "市市场监督管理局", "department": "市市场监督管理局",
+         "user_base": f"ou=scjg,{BASE}", **common},
+    ]
+    started.append(f"directory: {info['uri']}  staff: zhangwei@rsj / zhangwei-Pw1!, wangfang@scjg / wangfang-Pw1!")
+
+
+def start_worker(env: dict, started: list) -> None:
+    spawn("worker", [PY, "-m", "flask", "--app", "wsgi", "worker"], env)
+    started.append("worker:    back-channel logout deliveries and session-timeout sweeping")
+
+
+HOOKS: list = [start_province, start_directory]  # fn(extra_config, started_lines, issuer): upstreams
+AFTER_HOOKS: list = [start_worker]  # fn(env, started_lines): register/start things that need the gateway's DB
 
 if __name__ == "__main__":
     sys.exit(main())
