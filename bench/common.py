@@ -36,10 +36,10 @@ def wait_port(port: int, timeout: float = 30) -> None:
 class Gateway:
     """A temporary gateway: its own redis-server, SQLite file and gunicorn (2 workers x 4 threads)."""
 
-    def __init__(self, workers: int = 2, threads: int = 4, extra_toml: str = ""):
+    def __init__(self, workers: int = 2, threads: int = 4, extra_toml: str = "", port: int | None = None):
         self.dir = Path(tempfile.mkdtemp(prefix="gw-bench."))
         self.redis = start_redis(self.dir / "redis")
-        self.port = free_port()
+        self.port = port or free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         cfg = self.dir / "gateway.toml"
         cfg.write_text(f'secret_key = "{secrets.token_urlsafe(48)}"\n'
