@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], float] =
     _register_blueprints(app)
     register_error_handlers(app)
     _register_request_hooks(app, settings)
+    _register_ops(app, services)
     from .cli import register_cli
 
     register_cli(app)
@@ -88,6 +89,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sessions_bp)
     app.register_blueprint(federation_bp)
     app.register_blueprint(privacy_bp)
+    from .account.password_change import bp as password_bp
+
+    app.register_blueprint(password_bp)
+    from .admin import register as register_admin
+
+    register_admin(app)
     app.jinja_env.filters["datetime"] = _format_time
 
 
@@ -105,6 +112,15 @@ def _register_connectors(app: Flask, services: Services) -> None:
         from .federation.provincial import ProvincialConnector
 
         services.connectors["provincial"] = ProvincialConnector(settings, services)
+
+
+def _register_ops(app: Flask, services: Services) -> None:
+    """Health/readiness/metrics, then rate limits on the credential endpoints registered above."""
+    from .ops import init_ops
+    from .ratelimit import init_rate_limits
+
+    init_ops(app, services)
+    init_rate_limits(app, services)
 
 
 def _register_request_hooks(app: Flask, settings: Settings) -> None:

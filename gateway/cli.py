@@ -193,14 +193,32 @@ def db_upgrade(revision):
 
 @audit_cli.command("verify")
 def audit_verify():
-    svc = _svc()
-    svc.audit.flush()
-    problems = svc.audit.verify()
+    from .admin.ops_audit import verify_chain
+
+    problems = verify_chain(_svc())  # from the latest purge anchor, if any
     for p in problems:
         click.echo(p)
     if problems:
         sys.exit(1)
     click.echo("audit chain intact")
+
+
+@audit_cli.command("purge")
+@click.option("--before-days", type=click.IntRange(min=1), default=None,
+              help="Purge records older than this many days (default: admin.audit_retention_days).")
+@click.option("--export", "export_path", required=True, type=click.Path(dir_okay=False, writable=True),
+              help="CSV file the purged records are written to first.")
+def audit_purge(before_days, export_path):
+    """Export, then delete, records past retention; an anchor keeps the rest verifiable."""
+    from .admin.ops_audit import purge
+    from .admin.problems import AdminError
+
+    svc = _svc()
+    try:
+        n, digest = purge(svc, before_days or svc.settings.admin.audit_retention_days, export_path)
+    except AdminError as exc:
+        _fail("; ".join([exc.detail, *exc.errors]))
+    click.echo(f"purged {n} records; export {export_path} sha256 {digest}" if n else "nothing to purge")
 
 
 @audit_cli.command("flush")

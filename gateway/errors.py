@@ -26,6 +26,7 @@ def wants_json() -> bool:
 
 
 def _unavailable(what: str):
+    g.unavailable = what  # counted by gateway/ops
     if wants_json():
         response = jsonify(error="temporarily_unavailable", error_description=f"{what} is unavailable, retry later")
     else:

@@ -56,6 +56,11 @@ class SecuritySettings:
     lockout_duration: int = 1800  # ... lock the account this long
     login_rate_per_ip: str = "30/minute"
     token_rate_per_client: str = "6000/minute"
+    # Rate limits (Flask-Limiter, counters in the app's Redis; gateway/ratelimit.py, docs/security.md)
+    rate_limits_enabled: bool = True
+    rate_limit_strategy: str = "sliding-window-counter"  # or fixed-window | moving-window
+    login_rate_per_account: str = "10/minute"
+    token_rate_per_ip: str = "6000/minute"
     password_min_length: int = 8
     password_history: int = 5
     password_max_age_days: int = 0  # 0 = passwords never expire
@@ -285,6 +290,7 @@ def _validate(s: Settings) -> list[str]:
         errors.append("tokens.id_token_alg: ES256 or RS256")
     if s.session.idle_timeout <= 0 or s.session.absolute_timeout < s.session.idle_timeout:
         errors.append("session: idle_timeout must be > 0 and <= absolute_timeout")
+    errors.extend(_validate_rates(s.security))
     if s.provincial.enabled and not s.provincial.app_word:
         errors.append("provincial.app_word: required when provincial.enabled")
     seen = set()
@@ -298,4 +304,18 @@ def _validate(s: Settings) -> list[str]:
             errors.append(f"ldap.directories[{d.name}].pool_strategy: FIRST or ROUND_ROBIN")
         if "{username}" not in d.user_filter:
             errors.append(f"ldap.directories[{d.name}].user_filter: must contain {{username}}")
+    return errors
+
+
+def _validate_rates(sec: SecuritySettings) -> list[str]:
+    from limits import parse_many  # local: only needed here
+
+    errors = []
+    if sec.rate_limit_strategy not in ("fixed-window", "moving-window", "sliding-window-counter"):
+        errors.append("security.rate_limit_strategy: fixed-window, moving-window or sliding-window-counter")
+    for name in ("login_rate_per_ip", "login_rate_per_account", "token_rate_per_client", "token_rate_per_ip"):
+        try:
+            parse_many(getattr(sec, name))
+        except ValueError:
+            errors.append(f"security.{name}: a rate such as '30/minute' or '10 per second'")
     return errors

@@ -101,6 +101,10 @@ def login_local():
     password = request.form.get("password", "")
     response, identity = _password_login(f"local:{username}", lambda: svc.accounts.authenticate(username, password),
                                          tx_id)
+    if response is None and svc.accounts.password_expired(identity.upstream_id):
+        from .password_change import require_change
+
+        return require_change(identity, username, tx_id)
     return response or finish_login(identity, tx_id or None)
 
 

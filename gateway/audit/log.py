@@ -29,11 +29,43 @@ QUEUE = "gw:audit:queue"
 LOCK = "gw:audit:lock"
 
 
-def chain_hmac(key: bytes, prev: str, row: dict) -> str:
+def _sm3_available() -> bool:
+    from cryptography.hazmat.backends import default_backend
+    from cryptography.hazmat.primitives import hashes
+
+    return default_backend().hash_supported(hashes.SM3())
+
+
+SM3 = _sm3_available()  # HMAC-SM3 (GB/T 32905; 密评) where the OpenSSL build has it, else HMAC-SHA256
+
+
+def _chain_body(prev: str, row: dict) -> bytes:
     body = json.dumps({k: row.get(k) for k in ("ts", "event", "result", "actor", "user_id", "client_id",
                                                   "ip", "request_id", "details")},
                       sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key, (prev + "|" + body).encode(), hashlib.sha256).hexdigest()
+    return (prev + "|" + body).encode()
+
+
+def _hmac_sm3(key: bytes, data: bytes) -> str:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import hmac as chmac
+
+    h = chmac.HMAC(key, hashes.SM3())
+    h.update(data)
+    return h.finalize().hex()
+
+
+def chain_hmac(key: bytes, prev: str, row: dict) -> str:
+    data = _chain_body(prev, row)
+    return _hmac_sm3(key, data) if SM3 else hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def chain_matches(key: bytes, prev: str, row: dict, expected: str) -> bool:
+    """Records written before the switch to SM3 carry HMAC-SHA256; both verify."""
+    data = _chain_body(prev, row)
+    candidates = [_hmac_sm3(key, data)] if SM3 else []
+    candidates.append(hmac.new(key, data, hashlib.sha256).hexdigest())
+    return any(hmac.compare_digest(c, expected or "") for c in candidates)
 
 
 class AuditLog:
@@ -114,16 +146,19 @@ class AuditLog:
         self._stop.set()
 
     # Verification -----------------------------------------------------------------------------
-    def verify(self) -> list[str]:
-        """Problems in the chain: an edited record breaks its HMAC, a deleted one the link."""
-        problems, prev = [], None
+    def verify(self, start_prev: str | None = None) -> list[str]:
+        """Problems in the chain: an edited record breaks its HMAC, a deleted one the link.
+
+        ``start_prev``: what the first record must link to ("" for a log never purged, else the
+        purge anchor's HMAC), so deleting the oldest records is detected too."""
+        problems, prev = [], start_prev
         with self.db.session() as s:
             for ev in s.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
                 row = {"ts": ev.ts, "event": ev.event, "result": ev.result, "actor": ev.actor, "user_id": ev.user_id,
                        "client_id": ev.client_id, "ip": ev.ip, "request_id": ev.request_id, "details": ev.details}
                 if prev is not None and ev.prev_hmac != prev:
                     problems.append(f"record {ev.id}: chain broken (a record before it was deleted or edited)")
-                if chain_hmac(self.key, ev.prev_hmac, row) != ev.chain_hmac:
+                if not chain_matches(self.key, ev.prev_hmac, row, ev.chain_hmac):
                     problems.append(f"record {ev.id}: content does not match its HMAC (edited)")
                 prev = ev.chain_hmac
         return problems

@@ -17,7 +17,8 @@ from ..federation.cnid import mask_id_number, mask_mobile
 from ..registry.policy import DEFAULT_FOR_SCOPE, requested
 
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = DEFAULT_FOR_SCOPE
-SCOPES_SUPPORTED = ("openid", "offline_access", *SCOPE_CLAIMS)
+# admin:* scopes: the admin API (gateway/admin/api.py); granted to client_credentials clients only.
+SCOPES_SUPPORTED = ("openid", "offline_access", *SCOPE_CLAIMS, "admin:system", "admin:security", "admin:audit")
 CLAIMS_SUPPORTED = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
                     "name", "preferred_username", "email", "phone_number", "phone_number_masked",
                     "cn_id_number", "cn_id_number_masked", "cn_id_number_hash", "cn_user_type", "corp",

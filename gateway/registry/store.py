@@ -36,12 +36,13 @@ def _sector_of(rp: RelyingParty) -> str:
 
 
 EPOCH_KEY = "gw:clients-epoch"
+EPOCH_POLL = 1.0  # a change reaches every worker within this many seconds
 
 
 class ClientStore:
-    """Client lookups are cached per process; any change bumps an epoch in Redis that every
-    worker reads on each lookup (one GET), so a disabled client or a rotated secret stops working
-    everywhere at once. If Redis is unreachable the cache still expires after ``cache_ttl``."""
+    """Client lookups are cached per process; any change bumps an epoch in Redis that every worker
+    polls (one GET a second), so a disabled client or a rotated secret stops working everywhere
+    within a second. If Redis is unreachable the cache still expires after ``cache_ttl``."""
 
     def __init__(self, db: Database, secret_key: bytes, r=None, cache_ttl: float = 30.0,
                  clock: Callable[[], float] = time.time):
@@ -52,16 +53,24 @@ class ClientStore:
         self.clock = clock
         self._cache: dict[str, tuple[float, int, Client | None]] = {}
         self._lock = threading.Lock()
+        self._epoch_value, self._epoch_read_at = 0, -1e18
 
     def _epoch(self) -> int:
+        """The registry's change counter, read from Redis at most every ``EPOCH_POLL`` seconds."""
         if self.r is None:
             return 0
+        now = self.clock()
+        if now - self._epoch_read_at < EPOCH_POLL:
+            return self._epoch_value
         try:
-            return int(self.r.get(EPOCH_KEY) or 0)
+            value = int(self.r.get(EPOCH_KEY) or 0)
         except Exception:  # Redis down: fall back to the TTL
             return -1
+        self._epoch_value, self._epoch_read_at = value, now
+        return value
 
     def _bump(self) -> None:
+        self._epoch_read_at = -1e18  # this process sees its own change at once
         if self.r is not None:
             try:
                 self.r.incr(EPOCH_KEY)
