@@ -23,7 +23,6 @@ from tests.federation.browser import ChainBrowser
 from tests.federation.conftest import seed_for
 from tests.logout.conftest import start_worker
 from tests.services.provincial import start_provincial, stop
-from tests.services.redis import free_port
 from tests.simulator.sim_helpers import app_word
 
 SBJ_SCOPE = "openid profile cn_id phone"

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Request, Response
 
 from sso_client import ClientConfig, Discovery, OIDCClient
 from tests.federation.browser import ChainBrowser
-from tests.sdk.conftest import SBJ_SCOPE, Served, cell, finish, is_anonymous, portal_login
+from tests.sdk.conftest import SBJ_SCOPE, Served, cell, is_anonymous, portal_login
 
 PASSWORD_FORM = 'action="/jis-web/login/password"'
 RAISE_FORM = 'action="/jis-web/login/raise-level"'
