@@ -28,7 +28,7 @@ from .oidc.tokens import AccessTokenVerifier, TokenFactory
 from .registry.store import ClientStore
 from .sessions.redis import make_redis
 from .sessions.sso import SSOSessions
-from .sessions.stores import CodeStore, OnceStore, RevocationStore, TransactionStore
+from .sessions.stores import CodeStore, OnceStore, RevocationStore, TransactionStore, ended_key
 from .settings import Settings
 
 
@@ -94,10 +94,10 @@ class Services:
 
     # Sessions ---------------------------------------------------------------------------------
     def session_ended(self, sid: str) -> bool:
-        return bool(self.redis.exists(f"gw:ended-sid:{sid}"))
+        return bool(self.redis.exists(ended_key(sid)))
 
     def mark_session_ended(self, sid: str) -> None:
-        self.redis.set(f"gw:ended-sid:{sid}", b"1",
+        self.redis.set(ended_key(sid), b"1",
                        ex=max(self.settings.tokens.access_token_lifetime, self.settings.tokens.id_token_lifetime) + 60)
 
     def end_session(self, sid: str, reason: str, actor: str | None = None) -> dict | None:
@@ -195,11 +195,11 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
         logout_queue=None, single_logout=None,  # set below: they need the client store and keys
         token_factory=TokenFactory(settings.issuer, keys, settings.tokens.access_token_alg,
                                    settings.tokens.access_token_lifetime, subject_key, cipher, clock),
-        access_tokens=None,  # set below: it needs the services' own callbacks
+        access_tokens=None,  # set below
         subject_key=subject_key, clock=clock)
     svc.logout_queue = DeliveryQueue(r, clock)
     svc.single_logout = SingleLogout(settings.issuer, keys, svc.clients, svc.logout_queue, subject_key, clock)
-    svc.access_tokens = AccessTokenVerifier(settings.issuer, keys, revocations.is_revoked, svc.session_ended, clock)
+    svc.access_tokens = AccessTokenVerifier(settings.issuer, keys, r, cipher, clock)
     return svc
 
 

@@ -11,6 +11,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jws import extract_compact
 
+from ..sessions.stores import ended_key, revoked_key, withdrawn_key
 from .keys import KeyRing
 from .subject import subject_for
 
@@ -66,15 +67,21 @@ class TokenFactory:
 
 
 class AccessTokenVerifier:
-    """Validates our own access tokens for userinfo and introspection."""
+    """Validates our own access tokens for userinfo and introspection.
 
-    def __init__(self, issuer: str, keys: KeyRing, is_revoked: Callable[[str], bool],
-                 session_ended: Callable[[str], bool], clock: Callable[[], float] = time.time, leeway: int = 5):
-        self.issuer, self.keys = issuer, keys
-        self.is_revoked, self.session_ended = is_revoked, session_ended
+    Signature, issuer and expiry are checked locally; then one Redis pipeline answers whether the
+    token was revoked, its SSO session ended, or the person withdrew consent for its client.
+    """
+
+    def __init__(self, issuer: str, keys: KeyRing, r, cipher, clock: Callable[[], float] = time.time,
+                 leeway: int = 5):
+        self.issuer, self.keys, self.r, self.cipher = issuer, keys, r, cipher
         self.clock, self.leeway = clock, leeway
 
     def verify(self, token: str) -> dict:
+        return self.verify_with_user(token)[0]
+
+    def verify_with_user(self, token: str) -> tuple[dict, tuple[str, int | None] | None]:
         if not isinstance(token, str) or len(token) > 8192 or token.count(".") != 2:
             raise InvalidAccessToken("malformed")
         try:
@@ -88,18 +95,27 @@ class AccessTokenVerifier:
         except (JoseError, ValueError) as exc:
             raise InvalidAccessToken("bad signature") from exc
         claims = decoded.claims
-        now = self.clock()
         if claims.get("iss") != self.issuer:
             raise InvalidAccessToken("wrong issuer")
-        if not isinstance(claims.get("exp"), int) or claims["exp"] + self.leeway < now:
+        if not isinstance(claims.get("exp"), int) or claims["exp"] + self.leeway < self.clock():
             raise InvalidAccessToken("expired")
         jti = claims.get("jti")
-        if not isinstance(jti, str) or self.is_revoked(jti):
-            raise InvalidAccessToken("revoked")
+        if not isinstance(jti, str):
+            raise InvalidAccessToken("no jti")
+        user = user_of(claims, self.cipher) if "uctx" in claims else None
         sid = claims.get("sid")
-        if sid and self.session_ended(sid):
+        pipe = self.r.pipeline(transaction=False)
+        pipe.exists(revoked_key(jti))
+        pipe.exists(ended_key(sid or "-"))
+        pipe.get(withdrawn_key(user[0] if user else "-", claims.get("client_id", "")))
+        revoked, ended, withdrawn = pipe.execute()
+        if revoked:
+            raise InvalidAccessToken("revoked")
+        if sid and ended:
             raise InvalidAccessToken("session ended")
-        return claims
+        if withdrawn and int(withdrawn) >= int(claims.get("iat", 0)):
+            raise InvalidAccessToken("consent withdrawn")
+        return claims, user
 
 
 def user_of(claims: dict, cipher) -> tuple[str, int | None] | None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 
-from ..privacy.service import withdrawn_key
 from .principal import GrantUser
-from .tokens import InvalidAccessToken, user_of
+from .tokens import InvalidAccessToken
 
 
 def _bearer_error(status: int, error: str, description: str):
@@ -30,7 +29,7 @@ def userinfo():
         response.headers["WWW-Authenticate"] = 'Bearer realm="userinfo"'
         return response
     try:
-        claims = svc.access_tokens.verify(token.strip())
+        claims, user_id = svc.access_tokens.verify_with_user(token.strip())
     except InvalidAccessToken as exc:
         return _bearer_error(401, "invalid_token", str(exc))
     if "openid" not in claims.get("scope", "").split() or claims.get("sub") == claims.get("client_id"):
@@ -38,12 +37,8 @@ def userinfo():
     client = svc.clients.get(claims["client_id"])
     if client is None:
         return _bearer_error(401, "invalid_token", "client disabled")
-    user_id = user_of(claims, svc.cipher)
     if user_id is None:
         return _bearer_error(401, "invalid_token", "unknown subject")
-    withdrawn = svc.redis.get(withdrawn_key(user_id[0], client.client_id))
-    if withdrawn and int(withdrawn) >= claims.get("iat", 0):
-        return _bearer_error(401, "invalid_token", "consent withdrawn")
     user = GrantUser(user_id=user_id[0], identity_id=user_id[1], sid=claims.get("sid"))
     body = {"sub": claims["sub"], **svc.released_claims(user, client, claims["scope"], "userinfo")}
     response = jsonify(body)

@@ -6,10 +6,7 @@ import time
 
 from ..federation.cnid import mask_id_number, mask_mobile
 from ..registry.policy import label
-
-
-def withdrawn_key(user_id: str, client_id: str) -> str:
-    return f"gw:withdrawn:{user_id}:{client_id}"
+from ..sessions.stores import withdrawn_key
 
 
 def identity_overview(svc, user_id: str, identity_id: int | None) -> dict:

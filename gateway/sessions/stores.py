@@ -64,6 +64,18 @@ class TransactionStore:
         return json.loads(raw) if raw else None
 
 
+def revoked_key(jti: str) -> str:
+    return f"gw:revoked:{jti}"
+
+
+def ended_key(sid: str) -> str:
+    return f"gw:ended-sid:{sid}"
+
+
+def withdrawn_key(user_id: str, client_id: str) -> str:
+    return f"gw:withdrawn:{user_id}:{client_id}"
+
+
 class RevocationStore:
     """Revoked access-token ids, kept until the token would have expired anyway."""
 
@@ -72,10 +84,10 @@ class RevocationStore:
 
     def revoke(self, jti: str, ttl: int) -> None:
         if ttl > 0:
-            self.r.set(f"gw:revoked:{jti}", b"1", ex=ttl)
+            self.r.set(revoked_key(jti), b"1", ex=ttl)
 
     def is_revoked(self, jti: str) -> bool:
-        return bool(self.r.exists(f"gw:revoked:{jti}"))
+        return bool(self.r.exists(revoked_key(jti)))
 
 
 class OnceStore:
