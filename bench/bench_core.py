@@ -77,20 +77,28 @@ def run_threads(fn, threads: int, seconds: float) -> tuple[float, list[float]]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--only", default="", help="comma-separated subset: hello,discovery,jwks,cc,introspect,"
+                                                "userinfo,code,login")
     args = ap.parse_args()
     secs = args.seconds
+    only = set(filter(None, args.only.split(",")))
 
-    proc, port = hello_server()
-    hello = wrk(f"http://127.0.0.1:{port}/", secs)
-    proc.terminate()
-    proc.wait()
+    def want(name: str) -> bool:
+        return not only or name in only
+
+    results = {}
+    if want("hello"):
+        proc, port = hello_server()
+        results["flask hello (ceiling)"] = wrk(f"http://127.0.0.1:{port}/", secs)
+        proc.terminate()
+        proc.wait()
 
     gw = Gateway()
     try:
         redirect_uri = "http://127.0.0.1:9/cb"
         rp = json.loads(gw.flask("clients", "create", "--name", "bench", "--redirect-uri", redirect_uri,
                                  "--grant", "authorization_code", "--grant", "refresh_token",
-                                 "--grant", "client_credentials", "--scope", "openid profile gateway:introspect",
+                                 "--grant", "client_credentials", "--scope", "openid profile email gateway:introspect",
                                  "--first-party", "--json"))
         cid, secret = rp["client_id"], rp["client_secret"]
         gw.flask("users", "create", "--username", "bench", "--password", "Bench-Pass-2026!")
@@ -99,8 +107,9 @@ def main() -> None:
         s = login_session(gw, "bench", "Bench-Pass-2026!")
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        q = urlencode({"response_type": "code", "client_id": cid, "redirect_uri": redirect_uri, "scope": "openid profile",
-                       "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"})
+        q = urlencode({"response_type": "code", "client_id": cid, "redirect_uri": redirect_uri,
+                       "scope": "openid profile email", "state": "s", "code_challenge": challenge,
+                       "code_challenge_method": "S256"})
         code = parse_qs(urlsplit(s.get(f"{gw.issuer}/authorize?{q}", allow_redirects=False)
                                  .headers["Location"]).query)["code"][0]
         tokens = requests.post(f"{gw.issuer}/token", headers=auth,
@@ -108,33 +117,39 @@ def main() -> None:
                                      "code_verifier": verifier}).json()
         at = tokens["access_token"]
 
-        results = {
-            "flask hello (ceiling)": hello,
-            "discovery": wrk(f"{gw.issuer}/.well-known/openid-configuration", secs),
-            "jwks": wrk(f"{gw.issuer}/jwks", secs),
-            "client_credentials token": wrk(f"{gw.issuer}/token", secs,
-                                            script=post_script("grant_type=client_credentials", auth)),
-            "introspection": wrk(f"{gw.issuer}/introspect", secs, script=post_script(f"token={at}", auth)),
-            "userinfo": wrk(f"{gw.issuer}/userinfo", secs, script=header_script({"Authorization": f"Bearer {at}"})),
-        }
-        sessions = [login_session(gw, "bench", "Bench-Pass-2026!") for _ in range(16)]
-        it = iter(range(10**9))
-        flow_rate, flow_samples = run_threads(
-            lambda: code_flow(sessions[next(it) % 16], gw, cid, secret, redirect_uri), 16, secs)
-        p50, p99 = percentiles(flow_samples)
-        results["code+PKCE flow (SSO session)"] = {"rps": flow_rate, "p50_ms": p50, "p99_ms": p99}
-        login_rate, login_samples = run_threads(lambda: login_session(gw, "bench", "Bench-Pass-2026!"), 8, secs)
-        p50, p99 = percentiles(login_samples)
-        results["password login (argon2id m=19MiB t=2)"] = {"rps": login_rate, "p50_ms": p50, "p99_ms": p99}
+        if want("discovery"):
+            results["discovery"] = wrk(f"{gw.issuer}/.well-known/openid-configuration", secs)
+        if want("jwks"):
+            results["jwks"] = wrk(f"{gw.issuer}/jwks", secs)
+        if want("cc"):
+            results["client_credentials token"] = wrk(f"{gw.issuer}/token", secs,
+                                                      script=post_script("grant_type=client_credentials", auth))
+        if want("introspect"):
+            results["introspection"] = wrk(f"{gw.issuer}/introspect", secs, script=post_script(f"token={at}", auth))
+        if want("userinfo"):
+            results["userinfo"] = wrk(f"{gw.issuer}/userinfo", secs,
+                                      script=header_script({"Authorization": f"Bearer {at}"}))
+        if want("code"):
+            sessions = [login_session(gw, "bench", "Bench-Pass-2026!") for _ in range(16)]
+            it = iter(range(10**9))
+            flow_rate, flow_samples = run_threads(
+                lambda: code_flow(sessions[next(it) % 16], gw, cid, secret, redirect_uri), 16, secs)
+            p50, p99 = percentiles(flow_samples)
+            results["code+PKCE flow (SSO session)"] = {"rps": flow_rate, "p50_ms": p50, "p99_ms": p99}
+        if want("login"):
+            login_rate, login_samples = run_threads(lambda: login_session(gw, "bench", "Bench-Pass-2026!"), 8, secs)
+            p50, p99 = percentiles(login_samples)
+            results["password login (argon2id m=19MiB t=2)"] = {"rps": login_rate, "p50_ms": p50, "p99_ms": p99}
     finally:
         gw.stop()
     print(f"\ngateway core, gunicorn 2x4 threads, 16 connections, {secs}s per row, 2-core machine\n")
     for name, r in results.items():
         print(row(name, r))
-    ceiling = results["flask hello (ceiling)"]["rps"]
-    print("\nratio to the Flask hello ceiling:")
-    for name, r in results.items():
-        print(f"  {name:34} {r['rps'] / ceiling:6.1%}")
+    if "flask hello (ceiling)" in results:
+        ceiling = results["flask hello (ceiling)"]["rps"]
+        print("\nratio to the Flask hello ceiling:")
+        for name, r in results.items():
+            print(f"  {name:34} {r['rps'] / ceiling:6.1%}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The gateway under test may come from another checkout (before/after comparisons); the helpers
+# (tests/services) always come from this one.
+TREE = Path(os.environ.get("BENCH_TREE", ROOT))
 PY = sys.executable
 
 from tests.services.redis import free_port, start_redis, stop_redis  # noqa: E402
@@ -48,17 +51,17 @@ class Gateway:
         self.env = {**os.environ, "GATEWAY_CONFIG": str(cfg), "GATEWAY_REDIS_URL": self.redis["url"],
                     "GATEWAY_ISSUER": self.issuer, "GATEWAY_PORT": str(self.port),
                     "GATEWAY_WORKERS": str(workers), "GATEWAY_THREADS": str(threads),
-                    "GATEWAY_ACCESS_LOG": "/dev/null"}
+                    "GATEWAY_ACCESS_LOG": "/dev/null", "PYTHONPATH": str(TREE)}
         self.flask("db", "upgrade")
         self.flask("keys", "rotate")
         self.proc = None
 
     def flask(self, *args: str) -> str:
-        return subprocess.run([PY, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=self.env, check=True,
+        return subprocess.run([PY, "-m", "flask", "--app", "wsgi", *args], cwd=TREE, env=self.env, check=True,
                               capture_output=True, text=True).stdout
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"], cwd=ROOT,
+        self.proc = subprocess.Popen([PY, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"], cwd=TREE,
                                      env=self.env, stdout=open(self.dir / "gunicorn.log", "wb"),
                                      stderr=subprocess.STDOUT)
         wait_port(self.port)
