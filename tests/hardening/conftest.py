@@ -59,7 +59,9 @@ def make_app(redis_server, database_url, tmp_path):
 
     yield make
     for app in built:
-        app.extensions["gateway"].audit.stop()
+        svc = app.extensions["gateway"]
+        svc.audit.stop()
+        getattr(getattr(svc, "disclosures", None), "stop", lambda: None)()
 
 
 def settings_env(settings, port: int, workers: int = 2, threads: int = 2, **extra) -> dict:

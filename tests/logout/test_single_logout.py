@@ -12,7 +12,7 @@ from sqlalchemy import select
 from gateway.logout.models import LogoutDelivery
 from gateway.logout.tokens import EVENT
 from tests.conftest import build_app, make_settings
-from tests.helpers import csrf_of, get_code, redeem
+from tests.helpers import basic, csrf_of, get_code, redeem
 from tests.logout.conftest import start_worker
 from tests.services.receiver import Receiver
 from tests.services.redis import free_port
@@ -188,3 +188,19 @@ def test_idle_timeout_is_pushed_to_portals(redis_server, tmp_path, receivers):
         thread.join(10)
     check_logout_token(client, got[0]["form"]["logout_token"], p, t["id_token"])
     assert client.get("/account/sessions").status_code == 302  # logged out at the gateway too
+
+
+def test_offline_access_survives_logout_but_session_tokens_do_not(client, svc, user):
+    p = portal(svc, "offline")
+    code, params = get_code(client, p, user, scope="openid profile offline_access")
+    offline = redeem(client, p, code, params).json
+    code, params = get_code(client, p, user, scope="openid profile")
+    bound = redeem(client, p, code, params).json
+    client.get("/logout", query_string={"id_token_hint": bound["id_token"]})
+    r = client.post("/token", data={"grant_type": "refresh_token", "refresh_token": offline["refresh_token"]},
+                    headers=basic(p))
+    assert r.status_code == 200 and "sid" not in jwt.decode(r.json["access_token"],
+                                                           KeySet.import_key_set(client.get("/jwks").json)).claims
+    r = client.post("/token", data={"grant_type": "refresh_token", "refresh_token": bound["refresh_token"]},
+                    headers=basic(p))
+    assert r.status_code == 400

@@ -2,7 +2,7 @@
 loopback ports, against the real gateway (served over HTTP, with its logout-delivery worker) federated
 with the real provincial simulator (a subprocess).
 
-Everything here runs in its own Redis databases (gateway: 5, portals' SDK session stores: 6) and its
+Everything here runs in its own Redis databases (gateway: 5, portals' SDK session stores: 15) and its
 own SQLite file, so it can share the test session's redis-server with the other suites.
 """
 
@@ -122,7 +122,7 @@ def stack(redis_server, tmp_path_factory):
     gateway.start(app)
     stop_worker, worker_thread = start_worker(app)
     svc = app.extensions["gateway"]
-    st = Stack(issuer=issuer, app=app, svc=svc, sim=sim, portal_redis_url=base + "6")
+    st = Stack(issuer=issuer, app=app, svc=svc, sim=sim, portal_redis_url=base + "15")
     st.served.append(gateway)
 
     api = Served()

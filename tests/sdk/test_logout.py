@@ -30,7 +30,7 @@ def test_logout_at_one_portal_ends_the_sessions_in_both(stack, browser):
     assert not is_anonymous(browser, qykb + "/company") and not is_anonymous(browser, sbj + "/my")
     # 退出登录 at the insurance portal: its own session at once, then the gateway's end_session
     bye = browser.http.post(sbj + "/sso/logout", timeout=15)
-    assert bye.status_code == 200
+    assert bye.status_code == 200 and bye.url == sbj + "/"  # gateway → province → gateway → the portal's home
     assert is_anonymous(browser, sbj + "/my")
     # the company portal learns it only through the back channel (its cookie is still there)
     wait_until(lambda: is_anonymous(browser, qykb + "/company"), what="back-channel logout at the company portal")
