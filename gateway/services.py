@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -161,8 +162,6 @@ class Services:
 def _jti_of(access_token: str | None) -> str | None:
     if not access_token:
         return None
-    import json
-
     try:
         payload = access_token.split(".")[1]
         return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))).get("jti")
@@ -202,6 +201,3 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
     svc.access_tokens = AccessTokenVerifier(settings.issuer, keys, r, cipher, clock)
     return svc
 
-
-def decode_b64(value: str) -> bytes:
-    return base64.b64decode(value)

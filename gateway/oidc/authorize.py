@@ -13,9 +13,10 @@ import time
 
 from authlib.common.urls import add_params_to_uri
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
 from authlib.oidc.core.errors import ConsentRequiredError, LoginRequiredError
 from flask import current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 
 from ..registry.policy import needs_consent
 from .acr import level_of, requested_level
@@ -59,8 +60,6 @@ def _with_iss(response):
 def _oauth_error(error: OAuth2Error, req):
     if getattr(error, "redirect_uri", None):
         return _with_iss(_server().handle_error_response(req, error))
-    from flask_babel import gettext as _
-
     return error_page(_("无法完成登录请求"), f"{error.error}: {error.description or ''}".strip(": "))
 
 
@@ -78,8 +77,6 @@ def resume():
     tx_id = request.args.get("tx", "")
     tx = _svc().transactions.get(tx_id)
     if not tx:
-        from flask_babel import gettext as _
-
         return error_page(_("登录已超时"), _("请返回原网站重新登录。"))
     req = stored_request(tx["args"], _svc().settings.issuer + "/authorize")
     return process(req, tx["args"], tx_id=tx_id, tx=tx)
@@ -139,8 +136,6 @@ def process(req, args: dict, tx_id: str | None, tx: dict | None):
             return fail(LoginRequiredError)
         if fresh and reason in ("step_up", "user_type"):
             # Logged in just now and still not enough: tell the RP instead of looping.
-            from authlib.oauth2.rfc6749.errors import AccessDeniedError
-
             return fail(AccessDeniedError, "the authenticated user does not meet the client's requirements")
         tx_id = _park(args, tx_id, tx, client_id=client.client_id, reason=reason, required_level=required,
                       allowed_user_types=list(client.allowed_user_types), login_done=False)

@@ -23,6 +23,7 @@ from redis.sentinel import Sentinel
 # Errors that mean "Redis is unavailable", turned into 503 by the error handlers.
 REDIS_DOWN_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                      redis.exceptions.ReadOnlyError, redis.exceptions.ClusterDownError,
+                     redis.exceptions.RedisClusterException,  # "cannot be connected": every node down
                      redis.exceptions.MasterNotFoundError if hasattr(redis.exceptions, "MasterNotFoundError")
                      else redis.exceptions.ConnectionError)
 
