@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PYTEST_ARGS ?=
 
-.PHONY: demo test system venv i18n bench clean test-postgres
+.PHONY: demo test system venv i18n bench clean test-postgres fuzz
 
 # Debian packages the system and the tests use: redis-server, slapd + ldap-utils, PostgreSQL,
 # Chromium (browser tests) and a CJK font. Installed only when missing, never started as services.
@@ -29,8 +29,17 @@ venv: $(VENV)/.installed
 demo: system venv
 	$(PY) scripts/demo.py
 
+# The whole suite on SQLite, then again on PostgreSQL (a throwaway cluster on a loopback port,
+# started by the fixtures). About 5 minutes on 2 cores; PG_PYTEST_ARGS narrows the second run.
+PG_PYTEST_ARGS ?= $(PYTEST_ARGS)
+
 test: system venv
 	REQUIRE_SERVICES=1 $(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	REQUIRE_SERVICES=1 GATEWAY_TEST_DATABASE=postgresql $(VENV)/bin/pytest -q $(PG_PYTEST_ARGS)
+
+# Long fuzzing run for occasional use (CI runs the derandomized 40-example version in `test`).
+fuzz: venv
+	GATEWAY_FUZZ_EXAMPLES=$${GATEWAY_FUZZ_EXAMPLES:-3000} $(VENV)/bin/pytest -q tests/hardening/test_fuzz.py
 
 test-postgres: system venv
 	REQUIRE_SERVICES=1 GATEWAY_TEST_DATABASE=postgresql $(VENV)/bin/pytest -q $(PYTEST_ARGS)

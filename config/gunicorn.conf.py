@@ -19,5 +19,15 @@ keepalive = 5
 max_requests = 20000  # recycle workers now and then
 max_requests_jitter = 2000
 accesslog = os.environ.get("GATEWAY_ACCESS_LOG", "-")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
+# %(m)s %(U)s, not %(r)s: the query string can carry credentials (id_token_hint at /logout, the
+# province's ticket at the callback) and must not reach the access log.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(L)ss rid=%({x-request-id}o)s'
 forwarded_allow_ips = os.environ.get("GATEWAY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def child_exit(server, worker):
+    """Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR set): drop a dead worker's live gauges."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

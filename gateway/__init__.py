@@ -119,7 +119,10 @@ def _register_ops(app: Flask, services: Services) -> None:
     from .ops import init_ops
     from .ratelimit import init_rate_limits
 
+    from .request_guard import init_request_guard
+
     init_ops(app, services)
+    init_request_guard(app)
     init_rate_limits(app, services)
 
 

@@ -159,15 +159,21 @@ def users_unlock(username):
 
 
 @keys_cli.command("rotate")
-def keys_rotate():
+@click.option("--now", "immediately", is_flag=True,
+              help="Sign with the new key at once (emergency: a compromised key). Relying parties that "
+                   "cached JWKS in the last minute may refuse tokens until they refetch.")
+def keys_rotate(immediately):
+    """New signing keys: published in JWKS now, signing after tokens.key_publish_delay (first keys: at once)."""
     svc = _svc()
     t = svc.settings.tokens
     grace = max(t.access_token_lifetime, t.id_token_lifetime) + t.key_retire_grace
-    kids = svc.keys.rotate(grace)
-    svc.audit.record("admin.keys_rotate", actor="cli", kids=kids)
+    first = not any(k["state"] in ("active", "published") for k in svc.keys.listing())
+    delay = 0 if immediately or first else t.key_publish_delay
+    kids = svc.keys.rotate(grace, publish_delay=delay)
+    svc.audit.record("admin.keys_rotate", actor="cli", kids=kids, publish_delay=delay)
     svc.audit.flush()
     for kid in kids:
-        click.echo(f"new active key {kid}")
+        click.echo(f"new active key {kid}" + (f" (published now, signing in {delay} s)" if delay else ""))
 
 
 @keys_cli.command("list")

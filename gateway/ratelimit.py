@@ -94,7 +94,7 @@ def client_key() -> str:
 
 def _credential_endpoints(app: Flask) -> tuple[list[str], list[str]]:
     admin = [ep for ep in app.view_functions
-             if ep.split(".")[0].startswith("admin") and any(w in ep.rsplit(".", 1)[-1] for w in _ADMIN_CREDENTIAL_WORDS)]
+             if ep.split(".")[0] == "admin" and any(w in ep.rsplit(".", 1)[-1] for w in _ADMIN_CREDENTIAL_WORDS)]
     logins = [ep for ep in (*LOGIN_ENDPOINTS, *admin) if ep in app.view_functions]
     protocol = [ep for ep in PROTOCOL_ENDPOINTS if ep in app.view_functions]
     return logins, protocol

@@ -18,7 +18,7 @@ from .logout.queue import DeliveryQueue
 from .logout.service import SingleLogout
 from .crypto import FieldCipher, derive_key
 from .db import Database
-from .oidc.claims import release
+from .oidc.claims import SCOPES_SUPPORTED, release
 from .oidc.consents import ConsentStore
 from .privacy.disclosures import DisclosureLog
 from .registry.policy import needs_consent
@@ -77,7 +77,8 @@ class Services:
                 token["refresh_token"], client_id=client.client_id, user_id=user.user_id,
                 scope=token.get("scope", ""), sid=user.sid, acr=user.acr, amr=user.amr,
                 auth_time=user.auth_time, lifetime=lifetime, offline=offline,
-                family_id=previous.family_id if previous else None)
+                family_id=previous.family_id if previous else None, identity_id=user.identity_id,
+                user_type=user.user_type)
         jti = _jti_of(token.get("access_token"))
         if request.authorization_code is not None:
             self.codes.mark_used(request.authorization_code.code,
@@ -180,7 +181,8 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
     sso = SSOSessions(r, settings.session.idle_timeout, settings.session.absolute_timeout, clock)
     svc = Services(
         settings=settings, db=db, redis=r, cipher=cipher, keys=keys,
-        clients=ClientStore(db, derive_key(master, "client secret hash"), r, clock=clock),
+        clients=ClientStore(db, derive_key(master, "client secret hash"), r, clock=clock,
+                            supported_scopes=SCOPES_SUPPORTED),
         identities=IdentityStore(db, cipher, clock),
         accounts=LocalAccounts(db, settings.security, clock),
         lockout=Lockout(r, settings.security),

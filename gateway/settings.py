@@ -47,6 +47,7 @@ class TokenSettings:
     access_token_alg: str = "ES256"  # RS256 available; ES256 is ~12x cheaper to sign
     id_token_alg: str = "RS256"  # default for clients that do not ask for another
     key_retire_grace: int = 86400  # seconds a rotated-out key stays in JWKS at least
+    key_publish_delay: int = 300  # a new key is in JWKS this long before it signs anything
 
 
 @dataclass(frozen=True)

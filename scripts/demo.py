@@ -219,5 +219,60 @@ def start_worker(env: dict, started: list) -> None:
 HOOKS: list = [start_province, start_directory]  # fn(extra_config, started_lines, issuer): upstreams
 AFTER_HOOKS: list = [start_worker]  # fn(env, started_lines): register/start things that need the gateway's DB
 
+
+# --- Demo department portals (issue 6): clients/python/examples on 5002-5004 ------------------------------
+DEMO_PORTALS = [  # (client_id, module, port, registration flags, banner)
+    ("wf-sbj", "sbj_portal", 5002,
+     ["--name", "社会保险网上经办", "--department", "市人力资源和社会保障局", "--scope", "openid profile cn_id phone",
+      "--user-type", "natural", "--user-type", "legal"],
+     "社会保险网上经办 (citizens, e.g. zhangsan01 / zhangsan01-pw, SMS 123456; sunqi05 for step-up at /cert)"),
+    ("wf-qykb", "qykb_portal", 5003,
+     ["--name", "企业开办一网通办", "--department", "市市场监督管理局", "--scope", "openid profile corp",
+      "--user-type", "legal", "--min-acr-level", "2"],
+     "企业开办一网通办 (legal persons: 法人登录 wangwu03 / wangwu03-pw; lisi02 acts for two units)"),
+    ("wf-api", "business_api", 5004,
+     ["--name", "政务业务接口", "--department", "市大数据局", "--scope", "corp", "--grant", "client_credentials"],
+     "business API (resource server; /api/sbj/insurance, /api/qykb/company)"),
+]
+
+
+def start_demo_portals(env: dict, started: list) -> None:
+    """Register the demo portals with fixed client ids (once; secrets kept in instance/demo/secrets.json,
+    rotated if lost) and start them on 127.0.0.1:5002-5004."""
+    secrets_file = INSTANCE / "secrets.json"
+    stored = json.loads(secrets_file.read_text()) if secrets_file.exists() else {}
+    kept = stored.setdefault("demo_clients", {})
+    registered = {c["client_id"] for c in json.loads(flask(env, "clients", "list", "--json").stdout or "[]")}
+    for client_id, _module, port, flags, _banner in DEMO_PORTALS:
+        base = f"http://127.0.0.1:{port}"
+        if client_id not in registered:
+            portal_flags = [] if client_id == "wf-api" else [
+                "--redirect-uri", f"{base}/sso/callback", "--post-logout-redirect-uri", f"{base}/",
+                "--backchannel-logout-uri", f"{base}/sso/backchannel-logout",
+                "--grant", "authorization_code", "--grant", "refresh_token", "--first-party"]
+            out = flask(env, "clients", "create", "--client-id", client_id, *flags, *portal_flags, "--json").stdout
+            kept[client_id] = {"secret": json.loads(out)["client_secret"]}
+        elif not kept.get(client_id, {}).get("secret"):
+            out = flask(env, "clients", "rotate-secret", client_id, "--json").stdout
+            kept[client_id] = {"secret": json.loads(out)["client_secret"]}
+        kept[client_id].setdefault("cookie_key", secrets.token_hex(32))
+    secrets_file.write_text(json.dumps(stored))
+    secrets_file.chmod(0o600)
+    for client_id, module, port, _flags, banner in DEMO_PORTALS:
+        if not port_free(port):
+            started.append(f"{module}: port {port} is taken, not started")
+            continue
+        spawn(module, [PY, "-m", f"clients.python.examples.{module}"], {
+            "SSO_ISSUER": env["GATEWAY_ISSUER"], "SSO_CLIENT_ID": client_id,
+            "SSO_CLIENT_SECRET": kept[client_id]["secret"], "PORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+            "PORTAL_SECRET_KEY": kept[client_id]["cookie_key"], "SESSION_REDIS_URL": env["GATEWAY_REDIS_URL"],
+            "BUSINESS_API_URL": "http://127.0.0.1:5004", "EXCHANGE_URL": "http://127.0.0.1:5004",
+            "PORT": str(port)})
+        started.append(f"{'portal:' if module != 'business_api' else 'api:':10} http://127.0.0.1:{port}/  {banner}")
+
+
+AFTER_HOOKS.append(start_demo_portals)
+# --- end of demo department portals -----------------------------------------------------------------------
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -99,6 +99,10 @@ def process(req, args: dict, tx_id: str | None, tx: dict | None):
         grant = server.get_consent_grant(request=req, end_user=user)
     except OAuth2Error as error:
         return _oauth_error(error, req)
+    except ValueError:
+        # authlib refuses to build an error whose description would echo forbidden characters
+        # (e.g. a '"' in response_type): the request is malformed either way (found by fuzzing).
+        return error_page("invalid_request", "malformed authorization request")
     client = req.client
     redirect_uri = req.payload.redirect_uri
     if not redirect_uri:

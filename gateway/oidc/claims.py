@@ -18,7 +18,9 @@ from ..registry.policy import DEFAULT_FOR_SCOPE, requested
 
 SCOPE_CLAIMS: dict[str, tuple[str, ...]] = DEFAULT_FOR_SCOPE
 # admin:* scopes: the admin API (gateway/admin/api.py); granted to client_credentials clients only.
-SCOPES_SUPPORTED = ("openid", "offline_access", *SCOPE_CLAIMS, "admin:system", "admin:security", "admin:audit")
+# gateway:introspect: registered on resource servers that may introspect any client's tokens.
+SCOPES_SUPPORTED = ("openid", "offline_access", *SCOPE_CLAIMS, "gateway:introspect",
+                    "admin:system", "admin:security", "admin:audit")
 CLAIMS_SUPPORTED = ("sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "sid",
                     "name", "preferred_username", "email", "phone_number", "phone_number_masked",
                     "cn_id_number", "cn_id_number_masked", "cn_id_number_hash", "cn_user_type", "corp",

@@ -175,7 +175,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
 
     def authenticate_user(self, refresh_token):
         return GrantUser(user_id=refresh_token.user_id, sid=refresh_token.sid, auth_time=refresh_token.auth_time,
-                         acr=refresh_token.acr, amr=refresh_token.amr)
+                         acr=refresh_token.acr, amr=refresh_token.amr, user_type=refresh_token.user_type,
+                         identity_id=refresh_token.identity_id)
 
     def revoke_old_credential(self, refresh_token):
         pass  # consumed atomically in authenticate_refresh_token

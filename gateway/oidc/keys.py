@@ -1,8 +1,11 @@
 """Signing keys: generated here, private halves encrypted at rest, rotated by command.
 
 One active key per algorithm (ES256 signs access tokens by default, RS256 id_tokens). Rotation
-makes the old key *retiring*: it stops signing but stays in JWKS until every token it signed has
-expired (``retire_after``), then it becomes *retired* and leaves JWKS.
+publishes the new key in JWKS at once but signs with it only after ``publish_delay`` seconds
+(``not_before``), so every relying party that caches JWKS (and refetches at most once a minute on
+an unknown ``kid``) can know a key before the first token signed with it arrives. The old key keeps
+signing until then, becomes *retiring*, stays in JWKS until every token it signed has expired
+(``retire_after``), and is then *retired* and leaves JWKS.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class KeyRing:
         self._jwks: dict = {"keys": []}
         self._jwks_json = b'{"keys":[]}'
         self._public = KeySet([])
+        self._next_change = float("inf")
 
     def _load(self) -> None:
         now = self.clock()
@@ -58,23 +62,36 @@ class KeyRing:
             if row.state == "retiring" and row.retire_after and row.retire_after < now:
                 continue
             public.append(row.public_jwk)
-            if row.state == "active":
-                pem = self.cipher.decrypt(row.private_enc, context=f"signing-key:{row.kid}")
-                cls = RSAKey if row.alg == "RS256" else ECKey
-                key = cls.import_key(pem, parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
+            signs = (row.state == "active" and (row.not_before or 0) <= now) or \
+                (row.state == "retiring" and (row.retiring_at or 0) > now)
+            if signs:
                 prev = active.get(row.alg)
                 if prev is None or prev[0] < row.created_at:
-                    active[row.alg] = (row.created_at, key)
+                    active[row.alg] = (row.created_at, row)
+        active = {alg: (created, self._private(row)) for alg, (created, row) in active.items()}
         self._active = {alg: key for alg, (_, key) in active.items()}
+        pending = [r.not_before for r in rows if r.state == "active" and (r.not_before or 0) > now]
+        self._next_change = min(pending) if pending else float("inf")
         self._jwks = {"keys": public}
         self._jwks_json = json.dumps(self._jwks, separators=(",", ":")).encode()
         self._public = KeySet.import_key_set(self._jwks) if public else KeySet([])
         self._loaded_at = now
 
+    def _private(self, row: SigningKey):
+        pem = self.cipher.decrypt(row.private_enc, context=f"signing-key:{row.kid}")
+        cls = RSAKey if row.alg == "RS256" else ECKey
+        return cls.import_key(pem, parameters={"kid": row.kid, "alg": row.alg, "use": "sig"})
+
+    def next_change(self) -> float:
+        """When the signing key changes next (a pending key takes over); +inf if none is pending."""
+        return self._next_change
+
     def _fresh(self) -> None:
-        if self.clock() - self._loaded_at > self.refresh:
+        now = self.clock()
+        if now - self._loaded_at > self.refresh or now >= self._next_change:
             with self._lock:
-                if self.clock() - self._loaded_at > self.refresh:
+                now = self.clock()
+                if now - self._loaded_at > self.refresh or now >= self._next_change:
                     self._load()
 
     def invalidate(self) -> None:
@@ -100,23 +117,25 @@ class KeyRing:
         return self._public
 
     # Administration ---------------------------------------------------------------------------
-    def rotate(self, retire_after_seconds: int, algs: tuple[str, ...] = ALGS) -> list[str]:
-        """Create a new active key per algorithm; current ones become retiring. Returns new kids."""
+    def rotate(self, retire_after_seconds: int, algs: tuple[str, ...] = ALGS, publish_delay: int = 0) -> list[str]:
+        """Create a new key per algorithm, published now and signing after ``publish_delay``;
+        current keys keep signing until then and become retiring. Returns the new kids."""
         now = int(self.clock())
+        takeover = now + publish_delay
         kids = []
         with self.db.session() as s:
             for alg in algs:
                 for old in s.scalars(select(SigningKey).where(SigningKey.alg == alg,
                                                               SigningKey.state == "active")):
                     old.state = "retiring"
-                    old.retiring_at = now
-                    old.retire_after = now + retire_after_seconds
+                    old.retiring_at = max(takeover, old.not_before or 0)
+                    old.retire_after = old.retiring_at + retire_after_seconds
                 kid = f"{alg.lower()}-{time.strftime('%Y%m%d', time.gmtime(now))}-{secrets.token_hex(4)}"
                 key = _generate(alg, kid)
                 s.add(SigningKey(
                     kid=kid, alg=alg,
                     private_enc=self.cipher.encrypt(key.as_pem(private=True), context=f"signing-key:{kid}"),
-                    public_jwk=key.as_dict(private=False), state="active", created_at=now))
+                    public_jwk=key.as_dict(private=False), state="active", created_at=now, not_before=takeover))
                 kids.append(kid)
             for stale in s.scalars(select(SigningKey).where(SigningKey.state == "retiring",
                                                             SigningKey.retire_after < now)):
@@ -140,6 +159,10 @@ class KeyRing:
                 state = r.state
                 if state == "retiring" and r.retire_after and r.retire_after < now:
                     state = "retired"
+                elif state == "active" and (r.not_before or 0) > now:
+                    state = "published"  # in JWKS, not signing yet
+                elif state == "retiring" and (r.retiring_at or 0) > now:
+                    state = "active"  # still signing until its successor takes over
                 out.append({"kid": r.kid, "alg": r.alg, "state": state, "created_at": r.created_at,
-                            "retire_after": r.retire_after})
+                            "not_before": r.not_before, "retire_after": r.retire_after})
         return out

@@ -24,6 +24,9 @@ class RefreshToken(Base):
     family_id: Mapped[str] = mapped_column(String(64), index=True)
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     user_id: Mapped[str] = mapped_column(String(64), index=True)
+    # which linked identity's claims the grant carries (a refreshed token must see the same corp)
+    identity_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_type: Mapped[str] = mapped_column(String(16), default="local")
     sid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     scope: Mapped[str] = mapped_column(Text, default="")
     acr: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -47,5 +50,8 @@ class SigningKey(Base):
     public_jwk: Mapped[dict] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(12), default="active")
     created_at: Mapped[int] = mapped_column(Integer, default=_now)
+    # published in JWKS from created_at, signs from not_before: relying parties see a key before
+    # any token signed with it arrives
+    not_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
     retiring_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
     retire_after: Mapped[int | None] = mapped_column(Integer, nullable=True)  # leaves JWKS after this

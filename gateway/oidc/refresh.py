@@ -27,6 +27,8 @@ class RefreshGrant:
     family_id: str
     client_id: str
     user_id: str
+    identity_id: int | None
+    user_type: str
     sid: str | None
     scope: str
     acr: str | None
@@ -62,11 +64,13 @@ class RefreshTokenStore:
         self.db, self.clock = db, clock
 
     def save(self, token: str, *, client_id: str, user_id: str, scope: str, sid: str | None, acr: str | None,
-             amr, auth_time: int, lifetime: int, offline: bool, family_id: str | None = None) -> str:
+             amr, auth_time: int, lifetime: int, offline: bool, family_id: str | None = None,
+             identity_id: int | None = None, user_type: str = "local") -> str:
         now = int(self.clock())
         family = family_id or secrets.token_hex(16)
         with self.db.session() as s:
             s.add(RefreshToken(token_hash=token_hash(token), family_id=family, client_id=client_id, user_id=user_id,
+                               identity_id=identity_id, user_type=user_type,
                                sid=None if offline else sid, scope=scope, acr=acr, amr=list(amr or ()),
                                auth_time=auth_time, offline=offline, issued_at=now, expires_at=now + lifetime))
         return family
@@ -91,6 +95,7 @@ class RefreshTokenStore:
                     raise ReuseDetected(row.family_id, row.client_id, row.user_id)
                 return None
             return RefreshGrant(id=row.id, family_id=row.family_id, client_id=row.client_id, user_id=row.user_id,
+                                identity_id=row.identity_id, user_type=row.user_type or "local",
                                 sid=row.sid, scope=row.scope, acr=row.acr, amr=tuple(row.amr or ()),
                                 auth_time=row.auth_time, offline=row.offline, expires_at=row.expires_at)
 

@@ -45,8 +45,9 @@ class ClientStore:
     within a second. If Redis is unreachable the cache still expires after ``cache_ttl``."""
 
     def __init__(self, db: Database, secret_key: bytes, r=None, cache_ttl: float = 30.0,
-                 clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time, supported_scopes: tuple[str, ...] | None = None):
         self.db = db
+        self.supported_scopes = supported_scopes
         self.secret_key = secret_key
         self.r = r
         self.cache_ttl = cache_ttl
@@ -136,7 +137,7 @@ class ClientStore:
             backchannel_logout_uri=backchannel_logout_uri, frontchannel_logout_uri=frontchannel_logout_uri,
             grant_types=grant_types, scope=scope, token_endpoint_auth_method=method, subject_type=subject_type,
             id_token_signed_response_alg=id_token_signed_response_alg, allowed_user_types=list(allowed_user_types),
-            min_acr_level=min_acr_level, jwks=jwks)
+            min_acr_level=min_acr_level, jwks=jwks, supported_scopes=self.supported_scopes)
         try:
             validate_policy(release_policy or {})
         except PolicyError as exc:

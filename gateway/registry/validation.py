@@ -47,7 +47,7 @@ def check_uri(uri: str, what: str, errors: list[str]) -> None:
 def validate_registration(*, name: str, redirect_uris, post_logout_redirect_uris, backchannel_logout_uri,
                           frontchannel_logout_uri, grant_types, scope: str, token_endpoint_auth_method: str,
                           subject_type: str, id_token_signed_response_alg: str, allowed_user_types,
-                          min_acr_level: int, jwks=None) -> None:
+                          min_acr_level: int, jwks=None, supported_scopes=None) -> None:
     errors: list[str] = []
     if not name or len(name) > 200:
         errors.append("name: 1 to 200 characters")
@@ -84,6 +84,10 @@ def validate_registration(*, name: str, redirect_uris, post_logout_redirect_uris
     if not 0 <= int(min_acr_level) <= 3:
         errors.append("minimum assurance level: 0 to 3")
     scopes = scope.split()
+    unknown = [s for s in scopes if supported_scopes is not None and s not in supported_scopes]
+    if unknown:
+        errors.append(f"scope: not offered by this gateway: {', '.join(unknown)} "
+                      f"(supported: {', '.join(supported_scopes)})")
     if "authorization_code" in grant_types and "openid" not in scopes:
         errors.append("scope: must include openid for the authorization_code grant")
     if errors:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -40,15 +41,24 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture
-def make_app(redis_server, database_url, tmp_path):
-    """Build an app with real limits (and any overrides) on Redis DB 7, flushed first."""
+def make_app(redis_server, request, tmp_path):
+    """Build an app with real limits (and any overrides) on Redis DB 7, flushed first.
+
+    Each app gets a database of its own: a SQLite file, or a fresh PostgreSQL database when the
+    suite runs with GATEWAY_TEST_DATABASE=postgresql.
+    """
     built = []
 
-    def make(redis_url: str | None = None, sqlite: bool = True, **overrides):
+    def make(redis_url: str | None = None, **overrides):
         url = redis_url or redis_server["url"][:-1] + "7"
         if redis_url is None:
             redis.Redis.from_url(url).flushdb()
-        db = f"sqlite:///{tmp_path}/g{len(built)}.sqlite" if sqlite else database_url
+        if os.environ.get("GATEWAY_TEST_DATABASE") == "postgresql":
+            from tests.services.postgres import create_database
+
+            db = create_database(request.getfixturevalue("postgres_server"), f"h{secrets.token_hex(6)}")
+        else:
+            db = f"sqlite:///{tmp_path}/g{len(built)}.sqlite"
         security = {"login_rate_per_ip": "1000/minute", "login_rate_per_account": "1000/minute",
                     **overrides.pop("security", {})}
         settings = make_settings(url, db, overrides.pop("issuer", "http://127.0.0.1:5000"), security=security,

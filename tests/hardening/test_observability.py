@@ -29,6 +29,10 @@ def test_health_and_readiness(make_app):
 def test_readiness_fails_when_the_database_is_gone(make_app, tmp_path):
     app = make_app()
     svc = app.extensions["gateway"]
+    if not svc.db.url.startswith("sqlite"):
+        import pytest
+
+        pytest.skip("corrupts a SQLite file; on PostgreSQL the Redis/DB probes are the same code")
     path = svc.db.engine.url.database
     svc.db.engine.dispose()
     with open(path, "wb") as fh:

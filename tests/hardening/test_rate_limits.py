@@ -137,3 +137,17 @@ def test_limiter_fails_open_without_500_when_its_redis_is_gone(make_app):
     auth = base64.b64encode(b"x:y").decode()
     assert client.post("/introspect", data={"token": "a.b.c"}, headers={"Authorization": f"Basic {auth}"}
                        ).status_code in (401, 503)
+
+
+def test_admin_console_login_shares_the_login_budget(make_app):
+    app = make_app(security={"login_rate_per_account": "2/minute"})
+    if "admin.login_post" not in app.view_functions:
+        import pytest
+
+        pytest.skip("admin console not registered")
+    client = app.test_client()
+    page = client.get("/admin/login")
+    csrf = csrf_of(page.get_data(as_text=True))
+    statuses = [client.post("/admin/login", data={"csrf_token": csrf, "username": "root", "password": "x"},
+                            environ_base={"REMOTE_ADDR": f"10.4.0.{i}"}).status_code for i in range(3)]
+    assert statuses[:2] != [429, 429] and statuses[2] == 429

@@ -165,3 +165,39 @@ def test_expired_retiring_keys_leave_jwks(svc, app):
     published = {k["kid"] for k in ring.jwks()["keys"]}
     states = {k["kid"]: k["state"] for k in svc.keys.listing()}
     assert published == {kid for kid, state in states.items() if state == "active"}
+
+
+def test_rotated_key_is_published_before_it_signs(client, svc, rp, user):
+    """RPs that cached JWKS a moment ago must already know a key when its first token arrives."""
+    from gateway.oidc.keys import KeyRing
+
+    t = svc.settings.tokens
+    new = svc.keys.rotate(t.access_token_lifetime + t.key_retire_grace, publish_delay=120)
+    published = {k["kid"] for k in client.get("/jwks").json["keys"]}
+    assert set(new) <= published
+    code, params = get_code(client, rp, user)
+    id_token = redeem(client, rp, code, params).json["id_token"]
+    assert jwt.decode(id_token, KeySet.import_key_set(client.get("/jwks").json)).header["kid"] not in new
+    states = {k["kid"]: k["state"] for k in svc.keys.listing()}
+    assert all(states[k] == "published" for k in new)
+    later = KeyRing(svc.db, svc.cipher, clock=lambda: time.time() + 121)
+    assert later.signing_key("RS256").kid in new and later.signing_key("ES256").kid in new
+
+
+def test_refreshed_tokens_keep_the_identity_claims(client, rp, user):
+    code, params = get_code(client, rp, user, scope="openid profile email")
+    first = redeem(client, rp, code, params).json
+    refreshed = client.post("/token", data={"grant_type": "refresh_token", "refresh_token": first["refresh_token"]},
+                            headers=basic(rp)).json
+    a = client.get("/userinfo", headers={"Authorization": f"Bearer {first['access_token']}"}).json
+    b = client.get("/userinfo", headers={"Authorization": f"Bearer {refreshed['access_token']}"}).json
+    assert a == b and b["email"]
+
+
+def test_registration_refuses_scopes_the_gateway_does_not_offer(svc):
+    import pytest
+
+    from gateway.registry.validation import RegistrationError
+
+    with pytest.raises(RegistrationError, match="permits.read"):
+        svc.clients.create(name="x", redirect_uris=["https://x.weifang.example/cb"], scope="openid permits.read")
