@@ -88,8 +88,6 @@ def test_company_endpoint_uses_the_users_unit_and_a_service_token(stack):
     assert get(stack, "/api/sbj/insurance", tokens["access_token"]).status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason="gateway: the refresh_token grant drops the identity (GrantUser without "
-                                       "identity_id), so userinfo for a refreshed access token has no corp")
 def test_company_page_still_works_after_the_portal_refreshed_its_tokens(stack, browser):
     base = stack.start_portal("qykb", "wf-qykb-r", always_refresh=True)
     page = portal_login(browser, base, "/company", login="wangwu03", user_type=2)
