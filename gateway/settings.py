@@ -135,6 +135,7 @@ class Settings:
     redis_socket_timeout: float = 1.0
     testing: bool = False
     default_locale: str = "zh_CN"
+    home_links: dict[str, str] = field(default_factory=dict)  # portal name -> URL, listed on the home page
     log_json: bool = True
     session: SessionSettings = field(default_factory=SessionSettings)
     tokens: TokenSettings = field(default_factory=TokenSettings)

@@ -85,7 +85,9 @@ def config(extra: dict) -> Path:
         secrets_file.chmod(0o600)
     keys = json.loads(secrets_file.read_text())
     lines = [f'secret_key = "{keys["secret_key"]}"', f'data_key = "{keys["data_key"]}"',
-             f'database_url = "sqlite:///{INSTANCE}/gateway.sqlite"', "log_json = true"]
+             f'database_url = "sqlite:///{INSTANCE}/gateway.sqlite"', "log_json = true",
+             'home_links = { "社会保险网上经办 (市人社局)" = "http://127.0.0.1:5002/", '
+             '"企业开办一网通办 (市市场监管局)" = "http://127.0.0.1:5003/" }']
     for section, values in extra.items():
         if section == "ldap":
             for d in values:

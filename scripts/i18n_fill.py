@@ -348,6 +348,7 @@ EN = {
     "登录时间": "Signed in",
     "最近活动": "Last activity",
     "已登录的网站": "Portals",
+    '已接入的部门网站': 'Department websites',
 }
 
 

@@ -47,7 +47,8 @@ def _tx(tx_id: str | None) -> dict | None:
 
 @bp.get("/")
 def home():
-    return render_template("account/home.html", principal=session.get("principal"))
+    return render_template("account/home.html", principal=session.get("principal"),
+                           links=_svc().settings.home_links)
 
 
 @bp.get("/login")
