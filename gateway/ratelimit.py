@@ -114,8 +114,10 @@ def init_rate_limits(app: Flask, services) -> Limiter | None:
     """Apply the limits to the credential-taking endpoints registered so far (call after blueprints)."""
     sec = services.settings.security
     uri, options = storage_for(services.settings.redis_url, services.settings.redis_socket_timeout)
+    # headers_enabled=False: X-RateLimit-* on every response would cost one more Redis round trip
+    # per request; the 429 handler computes Retry-After itself.
     limiter = Limiter(key_func=ip_key, storage_uri=uri, storage_options=options, strategy=sec.rate_limit_strategy,
-                      headers_enabled=True, swallow_errors=True, key_prefix="gw:rl", enabled=sec.rate_limits_enabled)
+                      headers_enabled=False, swallow_errors=True, key_prefix="gw:rl", enabled=sec.rate_limits_enabled)
     limiter.init_app(app)
     flog = logging.getLogger("flask-limiter")
     if not any(isinstance(f, _LimiterLog) for f in flog.filters):

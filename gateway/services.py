@@ -174,7 +174,7 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
     db = Database(settings.database_url)
     r = make_redis(settings.redis_url, settings.redis_socket_timeout)
     master = settings.secret_key.encode()
-    cipher = FieldCipher(settings.data_key)
+    cipher = FieldCipher(settings.data_key, settings.old_data_keys)
     keys = KeyRing(db, cipher, clock=clock)
     subject_key = derive_key(master, "pairwise subject")
     revocations = RevocationStore(r)

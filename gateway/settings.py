@@ -130,6 +130,7 @@ class Settings:
     port: int = 5000
     secret_key: str = ""
     data_key: str = ""  # base64 of 32 bytes: encrypts signing keys and personal data at rest
+    old_data_keys: tuple[str, ...] = ()  # previous data keys, still accepted for decryption (rotation)
     database_url: str = "sqlite:///instance/gateway.sqlite"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_socket_timeout: float = 1.0
@@ -286,6 +287,12 @@ def _validate(s: Settings) -> list[str]:
     except ValueError:
         errors.append("data_key: must be base64 of exactly 32 random bytes "
                       "(python -c 'import os,base64;print(base64.b64encode(os.urandom(32)).decode())')")
+    for i, old in enumerate(s.old_data_keys):
+        try:
+            if len(b64decode(old, validate=True)) != 32:
+                raise ValueError
+        except ValueError:
+            errors.append(f"old_data_keys[{i}]: must be base64 of exactly 32 bytes")
     if s.tokens.access_token_alg not in ("ES256", "RS256"):
         errors.append("tokens.access_token_alg: ES256 or RS256")
     if s.tokens.id_token_alg not in ("ES256", "RS256"):

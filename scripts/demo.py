@@ -142,7 +142,8 @@ def main() -> int:
         say(f"gateway:   {issuer}/  (discovery: {issuer}/.well-known/openid-configuration)")
         for line in started:
             say(line)
-        say("admin:     admin / Admin-Demo-2026!   (local account)")
+        say(f"admin:     {issuer}/admin  sysadmin | secadmin | auditor, password {DEMO_ADMIN_PASSWORD} "
+            "(TOTP enrolment at first login)")
         say("Ctrl-C stops everything.")
         while all(p.poll() is None for p in PROCS):
             time.sleep(0.5)
@@ -164,11 +165,18 @@ def main() -> int:
                 p.kill()
 
 
+DEMO_ADMINS = (("sysadmin", "系统管理员", "system_admin"), ("secadmin", "安全管理员", "security_admin"),
+               ("auditor", "审计管理员", "audit_admin"))
+DEMO_ADMIN_PASSWORD = "Admin-Demo-2026!"
+
+
 def seed_accounts(env: dict) -> None:
-    r = flask(env, "users", "create", "--username", "admin", "--password", "Admin-Demo-2026!", "--name", "网关管理员",
-              "--role", "system_admin", "--role", "security_admin", "--role", "audit_admin", check=False)
-    if r.returncode not in (0, 2):
-        raise SystemExit(r.stderr)
+    """One local account per admin role (三员: an account holds exactly one admin role)."""
+    for username, name, role in DEMO_ADMINS:
+        r = flask(env, "users", "create", "--username", username, "--password", DEMO_ADMIN_PASSWORD, "--name", name,
+                  "--role", role, check=False)
+        if r.returncode not in (0, 2):
+            raise SystemExit(r.stderr)
 
 
 def start_province(extra: dict, started: list, issuer: str) -> None:

@@ -151,6 +151,7 @@ EN = {
     '结束': 'End',
     '结束其他所有会话': 'End all other sessions',
     # Admin console (gateway/admin)
+    "该应用已被他人修改，以下是最新内容，请重新编辑后保存": "Someone else changed this application meanwhile; here is the latest version — edit it again and save",
     "系统管理员": "System administrator",
     "安全管理员": "Security administrator",
     "审计管理员": "Audit administrator",
@@ -349,6 +350,7 @@ EN = {
     "最近活动": "Last activity",
     "已登录的网站": "Portals",
     '已接入的部门网站': 'Department websites',
+    '该账号已被管理员锁定，请联系网关管理员': 'This account was locked by an administrator. Please contact the gateway administrators',
 }
 
 

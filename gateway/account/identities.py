@@ -85,6 +85,11 @@ class IdentityStore:
         base.update(data)
         return base
 
+    def is_disabled(self, user_id: str) -> bool:
+        with self.db.session() as s:
+            user = s.get(User, user_id)
+            return user is None or bool(user.disabled)
+
     def identities_of(self, user_id: str) -> list[FederatedIdentity]:
         with self.db.session() as s:
             return list(s.scalars(select(FederatedIdentity).where(FederatedIdentity.user_id == user_id)))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import login_user
 
 from ..federation.base import Identity
@@ -31,6 +32,12 @@ def finish_login(identity: Identity, tx_id: str | None):
         user_id, identity_id = identity.upstream_id, None
     else:
         user_id, identity_id = svc.identities.link(identity)
+        if svc.identities.is_disabled(user_id):
+            # Locked by an administrator: the upstream vouching for the person does not override it.
+            svc.audit.record("login.failure", result="failure", user_id=user_id, connector=identity.connector,
+                             reason="account locked by an administrator")
+            flash(_("该账号已被管理员锁定，请联系网关管理员"), "error")
+            return redirect(url_for("account.login", tx=tx_id or None))
     previous = session.get("principal")
     if previous and previous.get("user_id") != user_id:
         # Another person logs in on this browser: the previous session ends everywhere.

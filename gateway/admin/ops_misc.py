@@ -49,6 +49,7 @@ def rotate_keys(svc, actor: Actor) -> list[str]:
         audit(svc, actor, "keys_rotate", result="failure", reason="reauth required")
         raise ReauthRequired("rotating keys needs a fresh authentication")
     t = svc.settings.tokens
-    kids = svc.keys.rotate(max(t.access_token_lifetime, t.id_token_lifetime) + t.key_retire_grace)
+    kids = svc.keys.rotate(max(t.access_token_lifetime, t.id_token_lifetime) + t.key_retire_grace,
+                           publish_delay=t.key_publish_delay)
     audit(svc, actor, "keys_rotate", kids=kids)
     return kids

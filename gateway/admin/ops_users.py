@@ -17,6 +17,7 @@ from .roles import Actor, audit, require
 
 def search(svc, actor: Actor, q: str = "", page: int = 1, per_page: int = 50) -> Page:
     require(svc, actor, "user.read")
+    audit(svc, actor, "user_search", query=(q or "")[:64])  # reading personal data is audited too
     stmt = select(User).order_by(User.created_at.desc(), User.id)
     q = (q or "").strip()[:64]
     if q:
@@ -38,6 +39,7 @@ def _user(s, user_id: str) -> User:
 
 def get_user(svc, actor: Actor, user_id: str) -> dict:
     require(svc, actor, "user.read")
+    audit(svc, actor, "user_view", user_id=user_id if isinstance(user_id, str) else None)
     with svc.db.session() as s:
         user = _user(s, user_id)
         identities = s.scalars(select(FederatedIdentity).where(FederatedIdentity.user_id == user_id)).all()

@@ -49,11 +49,18 @@ def admin_roles(account_roles, role_map: dict[str, str]) -> set[str]:
 def require(svc, actor: Actor, permission: str, **details) -> None:
     """Raise Forbidden (and audit the refusal) unless the actor's role allows ``permission``."""
     if not actor.can(permission):
-        svc.audit.record("admin.denied", result="failure", actor=actor.label, ip=actor.ip, role=actor.role,
-                         permission=permission, **details)
+        svc.audit.record("admin.denied", result="failure", actor=actor.label, ip=actor.ip, request_id=_request_id(),
+                         role=actor.role, permission=permission, **details)
         raise Forbidden(permission)
 
 
 def audit(svc, actor: Actor, event: str, result: str = "success", **fields) -> None:
     """Every admin action goes through here: who (and in which role), what, from where."""
-    svc.audit.record(f"admin.{event}", result=result, actor=actor.label, ip=actor.ip, role=actor.role, **fields)
+    svc.audit.record(f"admin.{event}", result=result, actor=actor.label, ip=actor.ip, request_id=_request_id(),
+                     role=actor.role, **fields)
+
+
+def _request_id() -> str | None:
+    from flask import g, has_request_context
+
+    return g.get("request_id") if has_request_context() else None

@@ -59,6 +59,10 @@ def login_post():
     if identity is None:
         flash(_("用户名或密码错误"), "error")
         return redirect(url_for("admin.login"))
+    if _disabled(identity):  # a locked directory account must not come back through the console
+        s.audit.record("admin.login", result="failure", actor=key, reason="account locked by an admin")
+        flash(_("用户名或密码错误"), "error")
+        return redirect(url_for("admin.login"))
     roles = admin_roles(identity.roles, s.settings.admin.role_map)
     if len(roles) > 1:  # 三员分立: one person, one admin role
         s.audit.record("admin.login", result="failure", actor=key, reason="several admin roles",
@@ -76,6 +80,19 @@ def login_post():
                         "username": username, "directory": directory, "name": principal.get("name", ""),
                         "stage": "mfa", "seen": s.clock()}
     return redirect(url_for("admin.mfa"))
+
+
+def _disabled(identity) -> bool:
+    from sqlalchemy import select
+
+    from ..account.models import FederatedIdentity, User
+
+    if identity.connector == "local":
+        return False  # LocalAccounts.authenticate already refuses disabled accounts
+    with svc().db.session() as s:
+        user = s.scalar(select(User).join(FederatedIdentity, FederatedIdentity.user_id == User.id).where(
+            FederatedIdentity.connector == identity.connector, FederatedIdentity.upstream_id == identity.upstream_id))
+        return bool(user and user.disabled)
 
 
 def is_developer(principal: dict | None) -> bool:

@@ -10,7 +10,7 @@ from ..registry.validation import AUTH_METHODS, GRANT_TYPES, SUBJECT_TYPES, USER
 from . import ops_misc, ops_rp
 from .console import bp, guard, svc
 from .paging import page_args
-from .problems import Invalid
+from .problems import Invalid, PreconditionFailed
 from .rp_input import CONSOLE_SCOPES, from_form, rp_dict
 
 
@@ -80,6 +80,11 @@ def rp_edit(client_id):
         except Invalid as exc:
             errors = exc.errors
             values["version"] = version
+        except PreconditionFailed:
+            # Someone saved in between: show their version; the admin re-applies the change.
+            rp = ops_rp.get_rp(svc(), g.actor, client_id)
+            values, errors = rp_dict(rp), [_("该应用已被他人修改，以下是最新内容，请重新编辑后保存")]
+            return render_template("admin/rp_form.html", **_form_context(v=values, errors=errors, rp=rp)), 409
         else:
             flash(_("已保存"), "notice")
             return redirect(url_for("admin.rp_detail", client_id=client_id))

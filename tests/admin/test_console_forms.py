@@ -55,7 +55,8 @@ def test_concurrent_edits_do_not_silently_overwrite(aclient, make, clock, asvc):
     token = re.search(r'name="csrf_token" value="([^"]+)"', page_a).group(1)
     r = aclient.post(edit, data={**_rp_form(name="A 的修改", redirect_uris="https://c.weifang.example/cb"),
                                  "version": "1", "csrf_token": token})
-    assert r.status_code == 412 and "reload and edit again" in r.get_data(as_text=True)
+    assert r.status_code == 409 and "该应用已被他人修改" in r.get_data(as_text=True)
+    assert 'name="version" value="2"' in r.get_data(as_text=True) and "B 的修改" in r.get_data(as_text=True)
     assert asvc.clients.find(rp.client_id).name == "B 的修改"
 
 

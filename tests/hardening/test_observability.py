@@ -48,7 +48,12 @@ def test_readiness_fails_when_redis_is_gone(make_app):
     app = make_app(redis_url=f"redis://127.0.0.1:{free_port()}/0", redis_socket_timeout=0.2)
     r = app.test_client().get("/readyz")
     assert r.status_code == 503 and r.json["checks"] == {"redis": "unavailable", "database": "ok"}
-    assert "gateway_redis_up 0.0" in app.test_client().get("/metrics").get_data(as_text=True)
+    before = app.test_client().get("/metrics").get_data(as_text=True)
+    assert "gateway_redis_up 0.0" in before
+    assert app.test_client().get("/login").status_code == 503
+    after = app.test_client().get("/metrics").get_data(as_text=True)
+    assert _value(after, "gateway_redis_errors_total", component="request") > \
+        _value(before, "gateway_redis_errors_total", component="request")
 
 
 def test_metrics_count_logins_tokens_latency_and_logout_deliveries(make_app):
@@ -85,3 +90,34 @@ def test_metrics_count_logins_tokens_latency_and_logout_deliveries(make_app):
     assert "gateway_redis_up 1.0" in text
     # nothing personal or secret in the exposition
     assert "metered" not in text and secret not in text
+
+
+def test_metrics_aggregate_every_gunicorn_worker_in_multiprocess_mode(make_app, tmp_path):
+    import requests
+
+    from tests.hardening.conftest import GatewayProcess, settings_env
+    from tests.services.redis import free_port
+
+    app = make_app()
+    svc = app.extensions["gateway"]
+    record, secret = svc.clients.create(name="门户", redirect_uris=["https://m.weifang.example/cb"],
+                                        grant_types=["client_credentials"])
+    port = free_port()
+    mdir = tmp_path / "prom"
+    mdir.mkdir()
+    gw = GatewayProcess(settings_env(svc.settings.replace(issuer=f"http://127.0.0.1:{port}"), port, workers=3,
+                                     threads=2, PROMETHEUS_MULTIPROC_DIR=str(mdir)), port, tmp_path / "gw.log").start()
+    try:
+        pids = set()
+        for _ in range(30):
+            r = requests.post(f"{gw.base}/token", data={"grant_type": "client_credentials"},
+                              auth=(record.client_id, secret), timeout=5)
+            assert r.status_code == 200
+        for _ in range(12):
+            pids.add(requests.get(f"{gw.base}/healthz", timeout=5).json()["pid"])
+        totals = {_value(requests.get(f"{gw.base}/metrics", timeout=5).text, "gateway_tokens_issued_total",
+                         grant_type="client_credentials") for _ in range(9)}
+        assert totals == {30.0}, totals  # the same total whichever worker answers the scrape
+        assert len(list(mdir.iterdir())) >= 2  # several workers wrote their own files
+    finally:
+        gw.stop()

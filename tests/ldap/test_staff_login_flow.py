@@ -119,3 +119,25 @@ def test_ldap_test_cli_never_prints_the_password(staff_app):
     assert "gateway-svc-Pw1!" not in result.output and "zhangwei" in result.output
     result = staff_app.test_cli_runner().invoke(args=["ldap", "test", "nope"])
     assert result.exit_code == 2
+
+
+def test_a_user_locked_by_an_admin_cannot_come_back_through_the_directory(staff_app, staff_rp):
+    from sqlalchemy import select
+
+    from gateway.account.models import FederatedIdentity, User
+
+    svc = staff_app.extensions["gateway"]
+    client = staff_app.test_client()
+    r, _ = _staff_login(client, staff_rp, "wangfang", "wangfang-Pw1!", directory="scjg")
+    _follow_to_code(client, r, staff_rp)
+    with svc.db.session() as s:
+        fi = s.scalar(select(FederatedIdentity).where(FederatedIdentity.connector == "ldap:scjg"))
+        s.get(User, fi.user_id).disabled = True
+    try:
+        again = staff_app.test_client()
+        r, _ = _staff_login(again, staff_rp, "wangfang", "wangfang-Pw1!", directory="scjg")
+        assert "/login" in r.headers["Location"]
+        assert "管理员锁定" in again.get(r.headers["Location"]).get_data(as_text=True)
+    finally:
+        with svc.db.session() as s:
+            s.get(User, fi.user_id).disabled = False
