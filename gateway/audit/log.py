@@ -20,13 +20,12 @@ from typing import Any, Callable
 import redis
 from sqlalchemy import insert, select
 
+from ..batch import BatchQueue
 from ..db import Database
 from .masking import mask
 from .models import AuditEvent
 
 log = logging.getLogger("gateway.audit")
-QUEUE = "gw:audit:queue"
-LOCK = "gw:audit:lock"
 
 
 def _sm3_available() -> bool:
@@ -71,11 +70,9 @@ def chain_matches(key: bytes, prev: str, row: dict, expected: str) -> bool:
 class AuditLog:
     def __init__(self, db: Database, r: redis.Redis, chain_key: bytes, clock: Callable[[], float] = time.time,
                  flush_interval: float = 0.5):
-        self.db, self.r, self.key, self.clock = db, r, chain_key, clock
-        self.flush_interval = flush_interval
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.db, self.key, self.clock = db, chain_key, clock
         self._write_lock = threading.Lock()
+        self.queue = BatchQueue(r, "audit", self._write, flush_interval)
 
     def record(self, event: str, *, result: str = "success", actor: str | None = None,
                user_id: str | None = None, client_id: str | None = None, ip: str | None = None,
@@ -84,39 +81,14 @@ class AuditLog:
                "user_id": user_id, "client_id": client_id, "ip": ip, "request_id": request_id,
                "details": mask(details)}
         log.info(json.dumps({"audit": row}, ensure_ascii=False, default=str))
-        payload = json.dumps(row, ensure_ascii=False, default=str)
-        try:
-            self.r.rpush(QUEUE, payload)
-        except redis.RedisError:
-            self._write([row])
-            return
-        self._ensure_thread()
+        self.queue.push(row)
 
-    # Draining ---------------------------------------------------------------------------------
     def flush(self) -> int:
         """Move queued records into SQL; returns how many. Safe to call from any process."""
-        total = 0
-        try:
-            lock = self.r.lock(LOCK, timeout=30, blocking_timeout=5)
-            if not lock.acquire():
-                return 0
-        except redis.RedisError:
-            return 0
-        try:
-            while True:
-                batch = self.r.lpop(QUEUE, 500)
-                if not batch:
-                    break
-                self._write([json.loads(b) for b in batch])
-                total += len(batch)
-        except redis.RedisError:
-            pass
-        finally:
-            try:
-                lock.release()
-            except redis.RedisError:
-                pass
-        return total
+        return self.queue.flush()
+
+    def stop(self) -> None:
+        self.queue.stop()
 
     def _write(self, rows: list[dict]) -> None:
         with self._write_lock, self.db.session() as s:
@@ -127,23 +99,6 @@ class AuditLog:
                 values.append({**row, "prev_hmac": prev, "chain_hmac": h})
                 prev = h
             s.execute(insert(AuditEvent), values)
-
-    def _ensure_thread(self) -> None:
-        if self._thread is None or not self._thread.is_alive():
-            with self._write_lock:
-                if self._thread is None or not self._thread.is_alive():
-                    self._thread = threading.Thread(target=self._run, name="audit-flush", daemon=True)
-                    self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.flush_interval):
-            try:
-                self.flush()
-            except Exception:  # keep draining; the queue is durable in Redis
-                logging.getLogger("gateway").exception("audit flush failed")
-
-    def stop(self) -> None:
-        self._stop.set()
 
     # Verification -----------------------------------------------------------------------------
     def verify(self, start_prev: str | None = None) -> list[str]:
