@@ -11,6 +11,8 @@ from typing import Callable
 
 import redis
 
+from .sessions.redis import REDIS_DOWN_ERRORS
+
 log = logging.getLogger("gateway")
 
 
@@ -26,7 +28,7 @@ class BatchQueue:
     def push(self, row: dict) -> None:
         try:
             self.r.rpush(self.key, json.dumps(row, ensure_ascii=False, default=str))
-        except redis.RedisError:
+        except (redis.RedisError, *REDIS_DOWN_ERRORS):
             self.write([row])
             return
         if self._thread is None or not self._thread.is_alive():
@@ -42,7 +44,7 @@ class BatchQueue:
             lock = self.r.lock(self.lock_key, timeout=30, blocking_timeout=5)
             if not lock.acquire():
                 return 0
-        except redis.RedisError:
+        except (redis.RedisError, *REDIS_DOWN_ERRORS):
             return 0
         try:
             while True:
@@ -51,12 +53,12 @@ class BatchQueue:
                     break
                 self.write([json.loads(b) for b in batch])
                 total += len(batch)
-        except redis.RedisError:
+        except (redis.RedisError, *REDIS_DOWN_ERRORS):
             pass
         finally:
             try:
                 lock.release()
-            except redis.RedisError:
+            except (redis.RedisError, *REDIS_DOWN_ERRORS):
                 pass
         return total
 

@@ -351,6 +351,16 @@ EN = {
     "已登录的网站": "Portals",
     '已接入的部门网站': 'Department websites',
     '该账号已被管理员锁定，请联系网关管理员': 'This account was locked by an administrator. Please contact the gateway administrators',
+    '请求过于频繁': 'Too many requests',
+    '请稍后再试（约 %(seconds)s 秒后）。': 'Please try again in about %(seconds)s seconds.',
+    '您的密码已过期，请设置新密码后继续登录。': 'Your password has expired. Set a new one to continue logging in.',
+    '两次输入的新密码不一致': 'The two new passwords differ',
+    '密码已修改': 'Password changed',
+    '修改密码': 'Change password',
+    '新密码至少 8 位，包含大写字母、小写字母、数字、符号中的至少三类，不能与用户名相同，不能与最近使用过的密码相同。': 'At least 8 characters from at least three of: upper case, lower case, digits, symbols; not the username; not one of your recent passwords.',
+    '当前密码': 'Current password',
+    '新密码': 'New password',
+    '确认新密码': 'Confirm the new password',
 }
 
 
