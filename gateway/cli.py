@@ -308,9 +308,29 @@ def worker_cmd(once):
     worker.run_forever(stop)
 
 
+data_cli = AppGroup("data", help="Data encrypted at rest.")
+
+
+@data_cli.command("reencrypt")
+def data_reencrypt():
+    """Re-encrypt values stored under an old data_key with the current one."""
+    from .rekey import reencrypt, remaining
+
+    svc = _svc()
+    counts = reencrypt(svc.db, svc.cipher)
+    svc.keys.invalidate()
+    svc.audit.record("admin.data_reencrypt", actor="cli", **counts)
+    svc.audit.flush()
+    for table, n in counts.items():
+        click.echo(f"{table}: {n} re-encrypted")
+    left = remaining(svc.db, svc.cipher)
+    click.echo("nothing left under an old key: old_data_keys can be removed" if left == 0
+               else f"{left} values still under an old key")
+
+
 def register_cli(app) -> None:
     app.cli.add_command(worker_cmd)
-    for group in (clients_cli, users_cli, keys_cli, db_cli, audit_cli, ldap_cli, sessions_cli):
+    for group in (clients_cli, users_cli, keys_cli, db_cli, audit_cli, ldap_cli, sessions_cli, data_cli):
         app.cli.add_command(group)
 
 
