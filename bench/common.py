@@ -69,6 +69,7 @@ class Gateway:
                                      env=self.env, stdout=open(self.dir / "gunicorn.log", "wb"),
                                      stderr=subprocess.STDOUT)
         wait_port(self.port)
+        warm_up(f"{self.issuer}/.well-known/openid-configuration")
 
     def stop(self) -> None:
         if self.proc:
@@ -81,10 +82,16 @@ class Gateway:
 def hello_server(workers: int = 2, threads: int = 4) -> tuple[subprocess.Popen, int]:
     port = free_port()
     proc = subprocess.Popen([PY, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-k", "gthread",
-                             "-b", f"127.0.0.1:{port}", "--access-logfile", "/dev/null", "bench.hello:app"],
+                             "--keep-alive", "5", "-b", f"127.0.0.1:{port}", "bench.hello:app"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
+    warm_up(f"http://127.0.0.1:{port}/")
     return proc, port
+
+
+def warm_up(url: str) -> None:
+    """gunicorn's master listens before its workers have booted: let them start before measuring."""
+    subprocess.run(["wrk", "-t1", "-c4", "-d2s", url], capture_output=True)
 
 
 def wrk(url: str, seconds: int = 8, connections: int = 16, script: str | None = None) -> dict:

@@ -59,7 +59,7 @@ class SecuritySettings:
     token_rate_per_client: str = "6000/minute"
     # Rate limits (Flask-Limiter, counters in the app's Redis; gateway/ratelimit.py, docs/security.md)
     rate_limits_enabled: bool = True
-    rate_limit_strategy: str = "sliding-window-counter"  # or fixed-window | moving-window
+    rate_limit_strategy: str = "fixed-window"  # cheapest in Redis (bench: 1.3x sliding-window-counter); or moving-window | sliding-window-counter
     login_rate_per_account: str = "10/minute"
     token_rate_per_ip: str = "6000/minute"
     password_min_length: int = 8
