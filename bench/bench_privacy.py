@@ -1,10 +1,10 @@
-"""Cost of recording disclosures: userinfo and code-flow token throughput before and after the
-privacy centre (target: at most 15 % less).
+"""Cost of recording disclosures: userinfo and code-flow throughput without and with the privacy
+centre (target: at most 15 % less).
 
-    .venv/bin/python bench/bench_privacy.py [--before COMMIT] [--seconds 8]
+    .venv/bin/python bench/bench_privacy.py [--seconds 8]
 
-Checks out COMMIT (default: the last commit before the privacy centre) into a temporary
-worktree, runs the same measurements against it and against this tree, and prints both.
+Checks out the commit that added the privacy centre and its parent into temporary worktrees, so
+nothing but that change differs, and measures both twice, alternating.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import tempfile
 
 from common import ROOT
 
-BEFORE = "Logout: a fresh logout token per delivery attempt"
+AFTER = "Privacy centre: purpose-bound release policies"
 
 
 def run(tree: str, seconds: int) -> str:
-    env = {**os.environ, "BENCH_TREE": tree}
+    env = {**os.environ, "BENCH_TREE": tree, "BENCH_PLAIN": "1"}
     out = subprocess.run([sys.executable, str(ROOT / "bench" / "bench_core.py"), "--seconds", str(seconds),
                           "--only", "userinfo,code"], env=env, capture_output=True, text=True, check=True).stdout
     return out
@@ -29,22 +29,22 @@ def run(tree: str, seconds: int) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--before")
     ap.add_argument("--seconds", type=int, default=8)
     args = ap.parse_args()
-    commit = args.before or subprocess.run(["git", "log", "--format=%H", f"--grep={BEFORE}", "-n", "1"], cwd=ROOT,
-                                           capture_output=True, text=True, check=True).stdout.strip()
-    tmp = tempfile.mkdtemp(prefix="gw-before.")
-    subprocess.run(["git", "worktree", "add", "--detach", tmp, commit], cwd=ROOT, check=True, capture_output=True)
+    after = subprocess.run(["git", "log", "--format=%H", f"--grep={AFTER}", "-n", "1"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout.strip()
+    trees = {}
     try:
-        results = {}
-        for label, tree in (("before", tmp), ("after", str(ROOT)), ("before (again)", tmp),
-                            ("after (again)", str(ROOT))):
-            results[label] = run(tree, args.seconds)
-            print(f"--- {label} ({'commit ' + commit[:10] if tree == tmp else 'this tree'})")
-            print("\n".join(line for line in results[label].splitlines() if "/s" in line))
+        for label, commit in (("without", f"{after}~1"), ("with", after)):
+            trees[label] = tempfile.mkdtemp(prefix=f"gw-{label}.")
+            subprocess.run(["git", "worktree", "add", "--detach", trees[label], commit], cwd=ROOT, check=True,
+                           capture_output=True)
+        for label in ("without", "with", "without", "with"):
+            print(f"--- {label} disclosure recording")
+            print("\n".join(line for line in run(trees[label], args.seconds).splitlines() if "/s" in line))
     finally:
-        subprocess.run(["git", "worktree", "remove", "--force", tmp], cwd=ROOT, capture_output=True)
+        for tree in trees.values():
+            subprocess.run(["git", "worktree", "remove", "--force", tree], cwd=ROOT, capture_output=True)
 
 
 if __name__ == "__main__":
