@@ -140,4 +140,3 @@ def test_records_written_with_hmac_sha256_before_the_switch_still_verify(asvc):
         assert verify_chain(asvc) == []
     finally:
         _restore(asvc, snapshot)
-    time.sleep(0)

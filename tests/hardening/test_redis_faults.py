@@ -63,12 +63,19 @@ def test_redis_stopped_under_load_503_no_500_no_hang_then_resumes(make_app, tmp_
     try:
         with Load({"flow": _flow_step(gw.base, rp, user), "page": _login_page_step(gw.base),
                    "cc": _cc_step(gw.base, rp)}) as load:
-            time.sleep(1.5)
+            deadline = time.time() + 20  # traffic flowing, full logins included, before the fault
+            while len([o for o in load.between(0, time.time(), "flow") if o.ok]) < 3:
+                assert time.time() < deadline, "no login completed before the fault"
+                time.sleep(0.01)
             svc.audit.flush()
             before = _sql_counts(svc)
             t_down = time.time()
             stop_redis(info)
-            time.sleep(3)
+            # until plenty of requests began and ended while Redis was down (the window judged below)
+            deadline = time.time() + 20
+            while len([o for o in load.between(t_down + 0.2, time.time() - 1.0) if o.kind == "page"]) < 10:
+                assert time.time() < deadline, "the load generator stalled"
+                time.sleep(0.01)
             t_up = time.time()
             restarted = start_redis(info["dir"], port=info["port"])
             deadline = time.time() + 15
@@ -99,3 +106,4 @@ def test_redis_stopped_under_load_503_no_500_no_hang_then_resumes(make_app, tmp_
             stop_redis(restarted)
         else:
             stop_redis(info)
+
