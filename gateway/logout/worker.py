@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 import time
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 
 import redis
@@ -34,7 +35,9 @@ class DeliveryWorker:
         self.svc = services
         self.queue = services.logout_queue
         self.consumer = consumer or f"{socket.gethostname()}-{os.getpid()}-{threading.get_ident()}"
+        self.parallel = parallel
         self.pool = ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="logout-delivery")
+        self._inflight: set[futures.Future] = set()
         self.http = requests.Session()
         self.http.mount("http://", HTTPAdapter(pool_maxsize=parallel))
         self.http.mount("https://", HTTPAdapter(pool_maxsize=parallel))
@@ -105,16 +108,28 @@ class DeliveryWorker:
                 self.svc.sso.r.zrem("gw:sess-deadlines", sid)
         return ended
 
-    def run_once(self, block_ms: int = 500) -> int:
+    def run_once(self, block_ms: int = 500, wait: bool = True) -> int:
+        """One round. ``wait=False`` (the long-running loop) leaves slow deliveries in flight and
+        reads more as threads free up, so one slow portal never holds up the others."""
         self.queue.move_due_retries()
+        self._inflight = {f for f in self._inflight if not f.done()}
+        room = self.parallel - len(self._inflight)
+        if room <= 0:
+            futures.wait(self._inflight, timeout=block_ms / 1000, return_when=futures.FIRST_COMPLETED)
+            self.sweep_expired_sessions()
+            return 0
         now = time.time()
         batch = []
         if now - self._last_reclaim > 30:
             self._last_reclaim = now
             batch += self.queue.reclaim(self.consumer)
-        batch += self.queue.read(self.consumer, block_ms=block_ms)
-        for future in [self.pool.submit(self.handle, mid, job) for mid, job in batch]:
-            future.result()
+        batch += self.queue.read(self.consumer, count=room, block_ms=block_ms)
+        started = {self.pool.submit(self.handle, mid, job) for mid, job in batch}
+        for future in started:
+            future.add_done_callback(_log_failure)
+        self._inflight |= started
+        if wait:
+            futures.wait(started)
         self.sweep_expired_sessions()
         return len(batch)
 
@@ -123,7 +138,7 @@ class DeliveryWorker:
         log.info("logout worker %s started", self.consumer)
         while not stop.is_set():
             try:
-                self.run_once()
+                self.run_once(wait=False)
             except redis.RedisError as exc:
                 log.warning("worker: redis unavailable (%s); retrying", type(exc).__name__)
                 stop.wait(1)
@@ -131,6 +146,12 @@ class DeliveryWorker:
                 log.exception("worker loop failed; continuing")
                 stop.wait(1)
         self.pool.shutdown(wait=True)
+
+
+def _log_failure(future: futures.Future) -> None:
+    # The message stays unacknowledged, so another round (XAUTOCLAIM) delivers it again.
+    if future.exception() is not None:
+        log.error("logout delivery failed unexpectedly; it will be retried", exc_info=future.exception())
 
 
 def delivery_counts(db) -> dict[str, int]:
