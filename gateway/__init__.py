@@ -11,9 +11,9 @@ from flask import Flask, g, request
 from flask_babel import get_locale
 
 from . import security_headers
+from .account.users import load_user
 from .errors import register_error_handlers
 from .extensions import babel, csrf, login_manager
-from .account.users import load_user
 from .logging_setup import configure_logging
 from .oidc.discovery import metadata_json
 from .oidc.server import build_server
@@ -78,22 +78,16 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .account.password_change import bp as password_bp
     from .account.sessions_view import bp as sessions_bp
     from .account.views import bp as account_bp
+    from .admin import register as register_admin
     from .federation.views import bp as federation_bp
     from .oidc.views import bp as oidc_bp
     from .privacy.views import bp as privacy_bp
 
-    app.register_blueprint(oidc_bp)
-    app.register_blueprint(account_bp)
-    app.register_blueprint(sessions_bp)
-    app.register_blueprint(federation_bp)
-    app.register_blueprint(privacy_bp)
-    from .account.password_change import bp as password_bp
-
-    app.register_blueprint(password_bp)
-    from .admin import register as register_admin
-
+    for bp in (oidc_bp, account_bp, sessions_bp, password_bp, federation_bp, privacy_bp):
+        app.register_blueprint(bp)
     register_admin(app)
     app.jinja_env.filters["datetime"] = _format_time
 
@@ -118,7 +112,6 @@ def _register_ops(app: Flask, services: Services) -> None:
     """Health/readiness/metrics, then rate limits on the credential endpoints registered above."""
     from .ops import init_ops
     from .ratelimit import init_rate_limits
-
     from .request_guard import init_request_guard
 
     init_ops(app, services)
