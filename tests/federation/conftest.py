@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 
@@ -22,23 +23,33 @@ def seed_for(issuer: str) -> dict:
     return seed
 
 
-@pytest.fixture(scope="session")
-def federated(redis_server, tmp_path_factory):
-    """(issuer, app, simulator info) — the gateway served over HTTP so the province can call it."""
+@contextlib.contextmanager
+def federated_gateway(redis_url: str, workdir, db_name: str = "g.sqlite"):
+    """A gateway served over HTTP on a free port, federated with a simulator whose seed points back
+    at it; yields (issuer, app, simulator info). Use a Redis DB of its own per gateway."""
     from werkzeug.serving import make_server
 
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     seed = seed_for(issuer)
-    sim = start_provincial(tmp_path_factory.mktemp("sim"), seed=seed)
-    db = tmp_path_factory.mktemp("fed") / "g.sqlite"
-    settings = make_settings(redis_server["url"][:-1] + "1", f"sqlite:///{db}", issuer, provincial={
+    sim = start_provincial(workdir / "sim", seed=seed)
+    settings = make_settings(redis_url, f"sqlite:///{workdir / db_name}", issuer, provincial={
         "enabled": True, "base_url": sim["base_url"], "app_mark": "WFTYSFRZ",
         "app_word": app_word(seed, "WFTYSFRZ"), "connect_timeout": 1.0, "read_timeout": 2.0})
     app = build_app(settings)
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield issuer, app, sim
-    server.shutdown()
-    stop(sim)
+    try:
+        yield issuer, app, sim
+    finally:
+        server.shutdown()
+        app.extensions["gateway"].audit.stop()
+        stop(sim)
+
+
+@pytest.fixture(scope="session")
+def federated(redis_server, tmp_path_factory):
+    """(issuer, app, simulator info) — the gateway served over HTTP so the province can call it."""
+    with federated_gateway(redis_server["url"][:-1] + "1", tmp_path_factory.mktemp("fed")) as gateway:
+        yield gateway

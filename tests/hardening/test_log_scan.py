@@ -30,31 +30,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def federated(redis_server, tmp_path_factory):
     """Like tests/federation's fixture, on Redis DB 9 of its own (global queue keys must not be shared)."""
-    import threading
+    from tests.federation.conftest import federated_gateway
 
-    from werkzeug.serving import make_server
-
-    from tests.conftest import build_app, make_settings
-    from tests.federation.conftest import seed_for
-    from tests.services.provincial import start_provincial, stop
-    from tests.services.redis import free_port
-    from tests.simulator.sim_helpers import app_word
-
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    seed = seed_for(issuer)
-    sim = start_provincial(tmp_path_factory.mktemp("sim"), seed=seed)
-    db = tmp_path_factory.mktemp("scan") / "g.sqlite"
-    settings = make_settings(redis_server["url"][:-1] + "9", f"sqlite:///{db}", issuer, provincial={
-        "enabled": True, "base_url": sim["base_url"], "app_mark": "WFTYSFRZ",
-        "app_word": app_word(seed, "WFTYSFRZ"), "connect_timeout": 1.0, "read_timeout": 2.0})
-    app = build_app(settings)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield issuer, app, sim
-    server.shutdown()
-    app.extensions["gateway"].audit.stop()
-    stop(sim)
+    with federated_gateway(redis_server["url"][:-1] + "9", tmp_path_factory.mktemp("scan")) as gateway:
+        yield gateway
 
 
 class Capture(logging.Handler):
