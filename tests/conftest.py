@@ -10,7 +10,6 @@ import base64
 import os
 import secrets
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
@@ -99,13 +98,10 @@ def app(redis_server, database_url, gateway_port):
 @pytest.fixture(scope="session")
 def live_gateway(app, gateway_port):
     """The same app served over real HTTP (for RP libraries and the SDK)."""
-    from werkzeug.serving import make_server
+    from tests.services.live import serving
 
-    server = make_server("127.0.0.1", gateway_port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app.extensions["gateway"].settings.issuer
-    server.shutdown()
+    with serving(app, gateway_port):
+        yield app.extensions["gateway"].settings.issuer
 
 
 @pytest.fixture

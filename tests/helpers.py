@@ -82,3 +82,16 @@ def redeem(client, rp: dict, code: str, params: dict, **overrides):
 def basic(rp: dict) -> dict:
     raw = f"{rp['client_id']}:{rp['client_secret']}".encode()
     return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def wait_until(predicate, timeout: float, message: str, interval: float = 0.02):
+    """Poll ``predicate`` until it returns something truthy (returned), or fail with ``message``."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        assert time.monotonic() < deadline, message
+        time.sleep(interval)

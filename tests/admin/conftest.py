@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-import threading
 import time
 
 import pytest
@@ -50,13 +49,10 @@ def admin_app(redis_server, tmp_path_factory, clock, admin_port):
 
 @pytest.fixture(scope="session")
 def live_admin(admin_app, admin_port):
-    from werkzeug.serving import make_server
+    from tests.services.live import serving
 
-    server = make_server("127.0.0.1", admin_port, admin_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield admin_app.extensions["gateway"].settings.issuer
-    server.shutdown()
+    with serving(admin_app, admin_port):
+        yield admin_app.extensions["gateway"].settings.issuer
 
 
 @pytest.fixture

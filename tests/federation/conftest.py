@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import threading
 
 import pytest
 
 from tests.conftest import build_app, make_settings
+from tests.services.live import serving
 from tests.services.provincial import start_provincial, stop
 from tests.services.redis import free_port
 from tests.simulator.sim_helpers import app_word, shipped_seed
@@ -27,8 +27,6 @@ def seed_for(issuer: str) -> dict:
 def federated_gateway(redis_url: str, workdir, db_name: str = "g.sqlite"):
     """A gateway served over HTTP on a free port, federated with a simulator whose seed points back
     at it; yields (issuer, app, simulator info). Use a Redis DB of its own per gateway."""
-    from werkzeug.serving import make_server
-
     port = free_port()
     issuer = f"http://127.0.0.1:{port}"
     seed = seed_for(issuer)
@@ -37,13 +35,10 @@ def federated_gateway(redis_url: str, workdir, db_name: str = "g.sqlite"):
         "enabled": True, "base_url": sim["base_url"], "app_mark": "WFTYSFRZ",
         "app_word": app_word(seed, "WFTYSFRZ"), "connect_timeout": 1.0, "read_timeout": 2.0})
     app = build_app(settings)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield issuer, app, sim
+        with serving(app, port):
+            yield issuer, app, sim
     finally:
-        server.shutdown()
         app.extensions["gateway"].audit.stop()
         stop(sim)
 

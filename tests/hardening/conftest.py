@@ -20,6 +20,7 @@ import redis
 import requests
 
 from tests.conftest import LOG_DIR, build_app, make_settings
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES: list[tuple[str, str]] = []
@@ -104,17 +105,19 @@ class GatewayProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.conf.py", "wsgi:app"],
                                      cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        def healthy() -> bool:
             assert self.proc.poll() is None, self.log_path.read_text(errors="replace")[-3000:]
             try:
-                if requests.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return self
+                return requests.get(self.base + "/healthz", timeout=1).status_code == 200
             except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("gunicorn did not come up: " + self.log_path.read_text(errors="replace")[-3000:])
+                return False
+
+        try:
+            wait_until(healthy, timeout, "gunicorn did not come up", interval=0.2)
+        except AssertionError:
+            self.stop()
+            raise RuntimeError("gunicorn did not come up: " + self.log_path.read_text(errors="replace")[-3000:])
+        return self
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True)

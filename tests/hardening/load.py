@@ -39,7 +39,7 @@ class Load:
             with self._lock:
                 self.outcomes.append(Outcome(kind, t0, time.time() - t0, status, ok, detail))
             if not ok:
-                time.sleep(0.05)
+                self._stop.wait(0.05)  # back off after a failure; stops at once when the load ends
 
     def __enter__(self):
         for t in self._threads:

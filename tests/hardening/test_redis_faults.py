@@ -14,6 +14,7 @@ from gateway.registry.models import RelyingParty
 from tests.hardening.conftest import GatewayProcess, record_figure, settings_env
 from tests.hardening.flows import FlowStopped, code_via, login, redeem, seed
 from tests.hardening.load import Load
+from tests.helpers import wait_until
 from tests.services.redis import free_port, start_redis, stop_redis
 
 
@@ -63,25 +64,21 @@ def test_redis_stopped_under_load_503_no_500_no_hang_then_resumes(make_app, tmp_
     try:
         with Load({"flow": _flow_step(gw.base, rp, user), "page": _login_page_step(gw.base),
                    "cc": _cc_step(gw.base, rp)}) as load:
-            deadline = time.time() + 20  # traffic flowing, full logins included, before the fault
-            while len([o for o in load.between(0, time.time(), "flow") if o.ok]) < 3:
-                assert time.time() < deadline, "no login completed before the fault"
-                time.sleep(0.01)
+            # traffic flowing, full logins included, before the fault
+            wait_until(lambda: len([o for o in load.between(0, time.time(), "flow") if o.ok]) >= 3, 20,
+                       "no login completed before the fault")
             svc.audit.flush()
             before = _sql_counts(svc)
             t_down = time.time()
             stop_redis(info)
             # until plenty of requests began and ended while Redis was down (the window judged below)
-            deadline = time.time() + 20
-            while len([o for o in load.between(t_down + 0.2, time.time() - 1.0) if o.kind == "page"]) < 10:
-                assert time.time() < deadline, "the load generator stalled"
-                time.sleep(0.01)
+            wait_until(lambda: len([o for o in load.between(t_down + 0.2, time.time() - 1.0)
+                                    if o.kind == "page"]) >= 10, 20, "the load generator stalled")
             t_up = time.time()
             restarted = start_redis(info["dir"], port=info["port"])
-            deadline = time.time() + 15
-            while load.first_ok_after(t_up, "flow") is None and time.time() < deadline:
-                time.sleep(0.1)
-            time.sleep(0.5)
+            # resumed, and kept serving for a few more logins
+            wait_until(lambda: len([o for o in load.between(t_up, time.time(), "flow") if o.ok]) >= 3, 15,
+                       "service did not resume by itself")
         everything = load.outcomes
         assert not [o for o in everything if o.status == 500], "a 500 was served"
         assert not [o for o in everything if o.status is None], [o.detail for o in everything if o.status is None][:5]

@@ -35,7 +35,7 @@ def _toml(d):
 
 @pytest.fixture(scope="module")
 def gateway(redis_server, tmp_path_factory):
-    from werkzeug.serving import make_server
+    from tests.services.live import serving
 
     if not slapd_available():
         pytest.skip("slapd not installed")
@@ -58,11 +58,8 @@ def gateway(redis_server, tmp_path_factory):
     record, secret = svc.clients.create(name="门户", redirect_uris=["https://p.weifang.example/cb"],
                                         scope="openid profile", first_party=True)
     rp = {"client_id": record.client_id, "client_secret": secret, "redirect_uri": "https://p.weifang.example/cb"}
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield issuer, sim, rp
-    server.shutdown()
+    with serving(app, port):
+        yield issuer, sim, rp
     svc.audit.stop()
     hole.stop()
     stop_slapd(slapd)

@@ -23,6 +23,7 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
+import requests
 from flask import Flask, render_template_string
 from markupsafe import Markup
 
@@ -124,3 +125,14 @@ def render(site: dict[str, Any], title: str, template: str, **context: Any) -> s
 
 LOGOUT_BUTTON = """<form class="inline" method="post" action="{{ url_for('sso.logout') }}">
 <button class="btn light" type="submit">退出登录</button></form>"""
+
+
+def call_api(http, url: str, token: str, timeout: float = 10) -> dict[str, Any]:
+    """Call the business API with the user's access token; {"data": ...} or {"error": message}."""
+    try:
+        r = http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+    except requests.RequestException:
+        return {"error": "业务接口暂时无法访问，请稍后再试。"}
+    if r.status_code == 200:
+        return {"data": r.json()}
+    return {"error": f"业务接口拒绝了请求（HTTP {r.status_code}）"}

@@ -15,7 +15,7 @@ from flask import Flask, redirect, url_for
 
 from sso_client.flask import current_sso_user
 
-from ..common import DEFAULT_ISSUER, LOA, LOGOUT_BUTTON, level, portal_app, render, settings
+from ..common import DEFAULT_ISSUER, LOA, LOGOUT_BUTTON, call_api, level, portal_app, render, settings
 
 DEFAULTS = {
     "SSO_ISSUER": DEFAULT_ISSUER,
@@ -104,15 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         token = sso.get_access_token()
         if token is None:
             return redirect(url_for("sso.login", next="/company", acr_values=REQUIRED_ACR))
-        result: dict[str, Any] = {}
-        try:
-            r = http.get(f"{api}/api/qykb/company", headers={"Authorization": f"Bearer {token}"}, timeout=10)
-            if r.status_code == 200:
-                result["data"] = r.json()
-            else:
-                result["error"] = f"业务接口拒绝了请求（HTTP {r.status_code}）"
-        except requests.RequestException:
-            result["error"] = "业务接口暂时无法访问，请稍后再试。"
+        result = call_api(http, f"{api}/api/qykb/company", token, timeout=10)
         return render(SITE, "我的企业", COMPANY, user=current_sso_user, corp=current_sso_user["corp"],
                       roles=ROLES, level=level(current_sso_user.get("acr")), switch_url=switch_url, api=result)
 
