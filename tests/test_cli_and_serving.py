@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.services.redis import free_port
+from tests.helpers import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,14 +77,13 @@ def test_cli_contract_and_gunicorn_serving(redis_server, tmp_path):
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 20
-        while True:
+        def discovery():
             try:
-                meta = requests.get(f"{base}/.well-known/openid-configuration", timeout=1).json()
-                break
+                return requests.get(f"{base}/.well-known/openid-configuration", timeout=1).json()
             except requests.RequestException:
-                assert time.time() < deadline, "gunicorn did not come up"
-                time.sleep(0.2)
+                return None
+
+        meta = wait_until(discovery, 20, "gunicorn did not come up", interval=0.2)
         assert meta["issuer"] == base
         auth = (created["client_id"], created["client_secret"])
         r = requests.post(f"{base}/token", data={"grant_type": "client_credentials"}, auth=auth, timeout=5)

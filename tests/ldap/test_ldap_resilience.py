@@ -11,6 +11,7 @@ import pytest
 from gateway.federation.base import InvalidCredentials, UpstreamUnavailable
 from tests.ldap.directories import rsj_directory, scjg_directory
 from tests.services.slapd import ADMIN_DN, ADMIN_PW, closed_port, start_slapd, stop_slapd
+from tests.helpers import wait_until
 
 FAST = {"connect_timeout": 0.5, "receive_timeout": 0.5}
 
@@ -54,8 +55,9 @@ def test_hung_directory_does_not_block_another_directory(blackhole, slapd_primar
                                              receive_timeout=3.0),
                                scjg_directory([slapd_primary["uri"]]))
     stuck = threading.Thread(target=timed, args=(connector.authenticate, "rsj", "zhangwei", "x-Pw1!"))
+    before = blackhole.accepted
     stuck.start()
-    time.sleep(0.2)  # the rsj login is now waiting on the black hole
+    wait_until(lambda: blackhole.accepted > before, 5, "the rsj login never reached the black hole")
     identity, elapsed = timed(connector.authenticate, "scjg", "wangfang", "wangfang-Pw1!")
     assert identity.connector == "ldap:scjg"
     assert elapsed < 1.5  # far below the 3 s the rsj login is stuck for

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 
 import requests
 from joserfc import jwt
@@ -13,14 +12,7 @@ from joserfc.jwk import ECKey
 
 from tests.sdk.conftest import is_anonymous, portal_login
 from tests.services.receiver import Receiver
-
-
-def wait_until(condition, timeout: float = 15.0, what: str = "condition") -> None:
-    deadline = time.time() + timeout
-    while not condition():
-        if time.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+from tests.helpers import wait_until
 
 
 def test_logout_at_one_portal_ends_the_sessions_in_both(stack, browser):
@@ -33,7 +25,8 @@ def test_logout_at_one_portal_ends_the_sessions_in_both(stack, browser):
     assert bye.status_code == 200 and bye.url == sbj + "/"  # gateway → province → gateway → the portal's home
     assert is_anonymous(browser, sbj + "/my")
     # the company portal learns it only through the back channel (its cookie is still there)
-    wait_until(lambda: is_anonymous(browser, qykb + "/company"), what="back-channel logout at the company portal")
+    wait_until(lambda: is_anonymous(browser, qykb + "/company"), 15,
+               "timed out waiting for back-channel logout at the company portal")
     # and the gateway session is gone: the next visit asks for a login again
     r = browser.http.get(sbj + "/my", timeout=15)
     assert r.url.startswith(stack.issuer + "/login") and 'action="/federation/provincial/start"' in r.text

@@ -11,6 +11,7 @@ from gateway.federation.base import ConnectorError, UpstreamUnavailable
 from gateway.federation.provincial_client import ProvincialClient
 from tests.services.provincial import free_port
 from tests.simulator.sim_helpers import GATEWAY_BACK, ZWFW_BACK, error_code, is_page, ticket_from
+from tests.helpers import wait_until
 
 LOGOUT = "/jpaas-jis-sso-server/sso/logout"
 
@@ -90,10 +91,7 @@ def test_backchannel_down_sends_no_notice(browser, provincial, receiver):
     def recorded():
         return requests.get(provincial["base_url"] + "/__sim__/notices", timeout=5).json()
 
-    deadline = time.monotonic() + 3
-    while not recorded() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert recorded()[0]["status"].startswith("skipped")
+    assert wait_until(recorded, 3, "no notice recorded")[0]["status"].startswith("skipped")
     assert receiver.posts == []
 
 
